@@ -1,0 +1,55 @@
+/**
+ * Cleanup on every exit path. A build registers what it must undo (unmount,
+ * remove the work directory) and `withCleanup` runs it after success, error,
+ * SIGINT or SIGTERM. A signal aborts the running step (its child process is
+ * killed) and the build ends with InterruptedError.
+ */
+import { InterruptedError } from "./errors.ts";
+
+export class Cleanup {
+  #actions: { what: string; fn: () => unknown }[] = [];
+
+  /** Registers an action; actions run last-registered first. */
+  defer(what: string, fn: () => unknown): void {
+    this.#actions.push({ what, fn });
+  }
+
+  async run(): Promise<void> {
+    while (this.#actions.length > 0) {
+      const { what, fn } = this.#actions.pop()!;
+      try {
+        await fn();
+      } catch (e) {
+        console.error(`cniso: warning: cleanup failed (${what}): ${(e as Error).message}`);
+      }
+    }
+  }
+}
+
+/**
+ * Runs `body` with a cleanup list and an abort signal wired to SIGINT/SIGTERM.
+ * Cleanup always runs before this returns or throws.
+ */
+export async function withCleanup<T>(
+  body: (cleanup: Cleanup, signal: AbortSignal) => Promise<T>,
+): Promise<T> {
+  const cleanup = new Cleanup();
+  const controller = new AbortController();
+  const handlers = (["SIGINT", "SIGTERM"] as const).map((sig) => {
+    const handler = () => {
+      if (!controller.signal.aborted) controller.abort(new InterruptedError(sig));
+    };
+    Deno.addSignalListener(sig, handler);
+    return () => Deno.removeSignalListener(sig, handler);
+  });
+  try {
+    return await body(cleanup, controller.signal);
+  } catch (e) {
+    // A step that died because we killed it reports the signal, not its own exit.
+    if (controller.signal.aborted) throw controller.signal.reason;
+    throw e;
+  } finally {
+    await cleanup.run();
+    for (const remove of handlers) remove();
+  }
+}

@@ -1,0 +1,104 @@
+/**
+ * Carries out a plan: writes the generated files, copies the BIOS modules out
+ * of the image, runs each step's tool, and renames the finished ISO into place.
+ * Everything it makes is inside plan.workDir, which the caller removes.
+ */
+import $ from "dax";
+import * as path from "node:path";
+import { ToolError } from "./errors.ts";
+import type { Plan, Step } from "./plan.ts";
+import type { Progress } from "./progress.ts";
+import type { ToolName } from "./tools.ts";
+
+const STDERR_LINES = 15;
+
+export interface ExecuteOptions {
+  tools: Map<ToolName, string>;
+  signal: AbortSignal;
+  progress: Progress;
+}
+
+/** The number of progress steps `execute` reports (for "[n/total]"). */
+export function progressSteps(plan: Plan): number {
+  // One for staging, one per tool step except the mtools copies (grouped), one for the rename.
+  return 2 + plan.steps.filter((s) => s.tool !== "mcopy" && s.tool !== "mmd").length;
+}
+
+export async function execute(plan: Plan, options: ExecuteOptions): Promise<void> {
+  const { signal, progress } = options;
+  await progress.step("stage boot files", async () => {
+    for (const w of plan.writes) await writeFile(w.path, w.content);
+    for (const c of plan.copies) {
+      await Deno.mkdir(path.dirname(c.target), { recursive: true });
+      await guard(c.target, () => Deno.copyFile(c.source, c.target));
+    }
+  });
+  // mmd/mcopy are quick: show them as part of the mkfs.fat step.
+  let i = 0;
+  while (i < plan.steps.length) {
+    const step = plan.steps[i];
+    const group = [step];
+    while (
+      step.tool === "mkfs.fat" && ["mmd", "mcopy"].includes(plan.steps[i + group.length]?.tool)
+    ) {
+      group.push(plan.steps[i + group.length]);
+    }
+    signal.throwIfAborted();
+    await progress.step(step.title, async () => {
+      for (const s of group) await runStep(s, options);
+    });
+    i += group.length;
+  }
+  signal.throwIfAborted();
+  await progress.step(
+    "move the ISO into place",
+    () => guard(plan.output, () => Deno.rename(plan.tempIso, plan.output)),
+  );
+}
+
+async function runStep(step: Step, { tools, signal }: ExecuteOptions): Promise<void> {
+  const exe = tools.get(step.tool);
+  if (!exe) throw new ToolError(`internal: tool ${step.tool} was not looked up`);
+  const result = await $`${exe} ${step.args}`
+    .env(step.env ?? {})
+    .stdin("null")
+    .stdout("piped")
+    .stderr("piped")
+    .noThrow()
+    .signal(signal);
+  signal.throwIfAborted();
+  if (result.code !== 0) {
+    const output = `${result.stderr}\n${result.stdout}`.trim();
+    if (/no space left on device/i.test(output)) {
+      throw diskFull(step.tool);
+    }
+    const tail = output.split("\n").slice(-STDERR_LINES).join("\n");
+    throw new ToolError(
+      `${step.tool} failed (exit code ${result.code}) during "${step.title}"`,
+      tail ? `its last output:\n${tail}` : undefined,
+    );
+  }
+}
+
+async function writeFile(file: string, content: string) {
+  await guard(file, () => Deno.writeTextFile(file, content));
+}
+
+/** Turns a full disk into a clear error; other errors pass through. */
+async function guard<T>(target: string, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (e) {
+    if (/no space left|ENOSPC|os error 28/i.test(String((e as Error).message))) {
+      throw diskFull(target);
+    }
+    throw e;
+  }
+}
+
+function diskFull(what: string): ToolError {
+  return new ToolError(
+    `the disk is full (while writing ${what})`,
+    "free some space where the ISO goes, or choose another --output; the build removed its temporary files",
+  );
+}

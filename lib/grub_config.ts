@@ -1,0 +1,51 @@
+/**
+ * Renders the GRUB configuration. Every piece of text that came from the image
+ * (names, arguments, the label) is written as a single-quoted GRUB word, so it
+ * can never add a command or a menu entry: inside single quotes GRUB treats
+ * `$ ; { } \ "` literally, and a quote itself is written '\''.
+ */
+import type { Menu } from "./menu.ts";
+
+/** Quotes one word for GRUB's script language. */
+export function grubQuote(word: string): string {
+  return `'${word.replaceAll("'", `'\\''`)}'`;
+}
+
+export interface GrubConfigInput {
+  menu: Menu;
+  label: string;
+  /** Where the menu came from, for the header comment (e.g. the iso.yaml path). */
+  source: string;
+}
+
+export function renderGrubConfig({ menu, label, source }: GrubConfigInput): string {
+  const lines = [
+    `# GRUB configuration written by cniso from ${oneLine(source)}.`,
+    "# The same file is at /EFI/BOOT/grub.cfg, /boot/grub2/grub.cfg and /boot/grub/grub.cfg.",
+    `set default=${menu.defaultIndex}`,
+    `set timeout=${menu.timeout}`,
+    "",
+    "# The menu on the screen and on the first serial port, for headless machines.",
+    "serial --unit=0 --speed=115200",
+    "terminal_input console serial",
+    "terminal_output console serial",
+    "",
+    "# Boot files are on the medium that carries this label.",
+    `search --no-floppy --set=root --label ${grubQuote(label)}`,
+    "",
+  ];
+  menu.entries.forEach((entry, i) => {
+    lines.push(
+      `menuentry ${grubQuote(entry.name)} --id ${grubQuote(`cniso-${i}`)} {`,
+      `\tlinux ${[entry.kernel, ...entry.args].map(grubQuote).join(" ")}`,
+      `\tinitrd ${grubQuote(entry.initrd)}`,
+      "}",
+    );
+  });
+  return lines.join("\n") + "\n";
+}
+
+// A comment ends at a newline; keep it on one line.
+function oneLine(text: string): string {
+  return text.replace(/[\r\n]+/g, " ");
+}

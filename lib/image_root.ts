@@ -1,0 +1,116 @@
+/**
+ * Confined access to an image's tree. The image is untrusted: a symlink such as
+ * `vmlinuz -> /etc/shadow` must resolve inside the image, as it would in a
+ * chroot, never on the host. Every read of the image goes through here.
+ */
+import * as path from "node:path";
+import { InputError } from "./errors.ts";
+
+const MAX_SYMLINK_HOPS = 40; // as Linux's ELOOP limit
+
+export type EntryKind = "file" | "directory" | "other";
+
+export interface Resolved {
+  /** The path inside the image, with every symlink resolved (always absolute). */
+  imagePath: string;
+  /** The same object on the host: `root` + `imagePath`, free of symlinks. */
+  hostPath: string;
+  kind: EntryKind;
+  size: number;
+}
+
+export class ImageRoot {
+  /** `root` is the host directory that is `/` of the image (a mount point). */
+  constructor(readonly root: string) {}
+
+  /**
+   * Resolves `imagePath` component by component, following symlinks inside the
+   * image only; `..` stops at the image root. Returns undefined when nothing is
+   * there (or a link dangles).
+   */
+  async resolve(imagePath: string): Promise<Resolved | undefined> {
+    const pending = splitPath(imagePath);
+    const done: string[] = [];
+    let hops = 0;
+    while (pending.length > 0) {
+      const name = pending.shift()!;
+      if (name === "..") {
+        done.pop();
+        continue;
+      }
+      const host = path.join(this.root, ...done, name);
+      let info: Deno.FileInfo;
+      try {
+        info = await Deno.lstat(host);
+      } catch (e) {
+        if (e instanceof Deno.errors.NotFound || e instanceof Deno.errors.NotADirectory) {
+          return undefined;
+        }
+        throw e;
+      }
+      if (info.isSymlink) {
+        if (++hops > MAX_SYMLINK_HOPS) {
+          throw new InputError(
+            `too many levels of symbolic links at ${imagePath} in the image`,
+          );
+        }
+        const target = await Deno.readLink(host);
+        // An absolute target restarts at the image root, a relative one at the link's directory.
+        if (target.startsWith("/")) done.length = 0;
+        pending.unshift(...splitPath(target));
+        continue;
+      }
+      if (pending.length > 0 && !info.isDirectory) return undefined;
+      done.push(name);
+    }
+    const hostPath = path.join(this.root, ...done);
+    const info = await Deno.lstat(hostPath);
+    return {
+      imagePath: "/" + done.join("/"),
+      hostPath,
+      kind: info.isFile ? "file" : info.isDirectory ? "directory" : "other",
+      size: info.size,
+    };
+  }
+
+  /** Resolves a path that must be a regular file; undefined when it is absent or not a file. */
+  async file(imagePath: string): Promise<Resolved | undefined> {
+    const r = await this.resolve(imagePath);
+    return r?.kind === "file" ? r : undefined;
+  }
+
+  /** Whether anything (even a dangling link) is at `imagePath`, its parent resolved in the image. */
+  async lexists(imagePath: string): Promise<boolean> {
+    const parts = splitPath(imagePath);
+    const name = parts.pop();
+    if (!name) return true;
+    const parent = await this.resolve("/" + parts.join("/"));
+    if (parent?.kind !== "directory") return false;
+    try {
+      await Deno.lstat(path.join(parent.hostPath, name));
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /** Reads a text file inside the image, or undefined when it is absent. */
+  async readText(imagePath: string): Promise<{ resolved: Resolved; text: string } | undefined> {
+    const resolved = await this.file(imagePath);
+    if (!resolved) return undefined;
+    return { resolved, text: await Deno.readTextFile(resolved.hostPath) };
+  }
+
+  /** Names in a directory of the image (sorted), or [] when it is absent. */
+  async list(imagePath: string): Promise<string[]> {
+    const dir = await this.resolve(imagePath);
+    if (dir?.kind !== "directory") return [];
+    const names: string[] = [];
+    for await (const entry of Deno.readDir(dir.hostPath)) names.push(entry.name);
+    return names.sort();
+  }
+}
+
+function splitPath(p: string): string[] {
+  return p.split("/").filter((part) => part !== "" && part !== ".");
+}

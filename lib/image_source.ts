@@ -1,0 +1,37 @@
+/**
+ * Where the image's tree comes from: a podman image, mounted read-only with
+ * `podman image mount` (and unmounted by the cleanup list), or a directory
+ * given with --rootfs (e.g. an image the host mounted into a container).
+ */
+import { Cleanup } from "./cleanup.ts";
+import { InputError } from "./errors.ts";
+import { imageId, mountImage, unmountImage } from "./podman.ts";
+import { requireTools } from "./tools.ts";
+
+export interface ImageSource {
+  /** How messages and the plan name it. */
+  name: string;
+  /** The host directory that is the image's `/`. */
+  rootDir: string;
+}
+
+export async function openSource(
+  spec: { image?: string; rootfs?: string },
+  cleanup: Cleanup,
+): Promise<ImageSource> {
+  if (spec.rootfs !== undefined) {
+    let info: Deno.FileInfo;
+    try {
+      info = await Deno.stat(spec.rootfs);
+    } catch {
+      throw new InputError(`--rootfs ${spec.rootfs}: no such directory`);
+    }
+    if (!info.isDirectory) throw new InputError(`--rootfs ${spec.rootfs}: not a directory`);
+    return { name: spec.rootfs, rootDir: await Deno.realPath(spec.rootfs) };
+  }
+  const podman = (await requireTools(["podman"])).get("podman")!;
+  const id = await imageId(podman, spec.image!);
+  const rootDir = await mountImage(podman, id);
+  cleanup.defer(`unmount ${spec.image}`, () => unmountImage(podman, id));
+  return { name: spec.image!, rootDir };
+}

@@ -1,0 +1,113 @@
+/**
+ * Everything cniso concludes about an image before building: the contract
+ * pieces, iso.yaml, the label, the menu and the GRUB config. `check` prints it;
+ * `build` stops on its first error. No tool runs here.
+ */
+import { type Contract, discover, type DiscoverOptions, type Finding } from "./contract.ts";
+import { CnisoError, InputError } from "./errors.ts";
+import { renderGrubConfig } from "./grub_config.ts";
+import type { ImageRoot } from "./image_root.ts";
+import { type ParsedIsoConfig, parseIsoConfig } from "./iso_config.ts";
+import { defaultLabel, labelProblem } from "./label.ts";
+import { buildMenu, type Menu } from "./menu.ts";
+
+export interface InspectOptions extends DiscoverOptions {
+  allowLabelMismatch?: boolean;
+}
+
+export interface Inspection {
+  findings: Finding[];
+  warnings: string[];
+  /** Set when the image can be built. */
+  ready?: { contract: Contract; label: string; menu: Menu; grubConfig: string };
+}
+
+export async function inspect(root: ImageRoot, options: InspectOptions): Promise<Inspection> {
+  const { contract, findings } = await discover(root, options);
+  const warnings: string[] = [];
+  const fail = (item: string, where: string, e: unknown) => {
+    if (!(e instanceof CnisoError)) throw e;
+    findings.push({ item, severity: "error", where, detail: e.message, hint: e.hint });
+  };
+
+  // iso.yaml can be judged even when other pieces are missing.
+  const yamlFinding = findings.find((f) => f.item === "iso.yaml");
+  let parsed: ParsedIsoConfig | undefined;
+  let yamlOk = yamlFinding?.severity !== "error";
+  const yaml = contract?.isoYaml ?? await readIsoYaml(root, yamlFinding);
+  if (yaml) {
+    try {
+      parsed = parseIsoConfig(yaml.text, yaml.imagePath);
+      warnings.push(...parsed.warnings);
+    } catch (e) {
+      fail("iso.yaml", yaml.imagePath, e);
+      yamlOk = false;
+    }
+  }
+  if (!contract || !yamlOk) return { findings, warnings };
+
+  const label = parsed?.config.label ?? defaultLabel(contract.osRelease);
+  const problem = labelProblem(label);
+  if (problem) {
+    const where = parsed?.config.label !== undefined
+      ? `${parsed.where(["label"])}: label`
+      : "the label made from /etc/os-release";
+    findings.push({
+      item: "label",
+      severity: "error",
+      where,
+      detail: problem,
+      hint: 'set label: "My-Live-ISO" in iso.yaml',
+    });
+    return { findings, warnings };
+  }
+  findings.push({
+    item: "label",
+    severity: "ok",
+    where: parsed?.config.label !== undefined ? contract.isoYaml!.imagePath : "/etc/os-release",
+    detail: label,
+  });
+
+  try {
+    const { menu, warnings: menuWarnings } = buildMenu(parsed, label, {
+      allowLabelMismatch: options.allowLabelMismatch,
+      generatedName: contract.osRelease?.PRETTY_NAME,
+    });
+    warnings.push(...menuWarnings);
+    const grubConfig = renderGrubConfig({
+      menu,
+      label,
+      source: contract.isoYaml?.imagePath ?? "the generated default entry",
+    });
+    findings.push({
+      item: "menu",
+      severity: "ok",
+      where: contract.isoYaml?.imagePath ?? "(generated)",
+      detail: `${menu.entries.length} entr${menu.entries.length === 1 ? "y" : "ies"}, default "${
+        menu.entries[menu.defaultIndex].name
+      }", timeout ${menu.timeout}s`,
+    });
+    return { findings, warnings, ready: { contract, label, menu, grubConfig } };
+  } catch (e) {
+    fail("menu", contract.isoYaml?.imagePath ?? "(generated)", e);
+    return { findings, warnings };
+  }
+}
+
+async function readIsoYaml(root: ImageRoot, finding: Finding | undefined) {
+  if (finding?.severity !== "ok" || !finding.where.startsWith("/usr/")) return undefined;
+  const found = await root.readText(finding.where);
+  return found ? { imagePath: finding.where, text: found.text } : undefined;
+}
+
+/** The error `build` stops with: every problem in the message, the hints below. */
+export function inspectionError(inspection: Inspection): InputError {
+  const errors = inspection.findings.filter((f) => f.severity === "error");
+  const line = (f: Finding) => f.detail.startsWith(f.where) ? f.detail : `${f.where}: ${f.detail}`;
+  const hints = errors.flatMap((f) => (f.hint ? [f.hint] : []));
+  if (errors.length === 1) return new InputError(line(errors[0]), hints.join("\n") || undefined);
+  return new InputError(
+    `the image does not follow the contract:\n${errors.map((f) => `  - ${line(f)}`).join("\n")}`,
+    hints.join("\n") || undefined,
+  );
+}

@@ -1,0 +1,143 @@
+/**
+ * iso.yaml: the image's own description of its ISO (label and GRUB menu).
+ * Parsed with `yaml` for line numbers, validated with zod; every error names the
+ * file, the key path and the line.
+ */
+import { isMap, LineCounter, parseDocument } from "yaml";
+import { z } from "zod";
+import { InputError } from "./errors.ts";
+
+/** Where the contract looks for iso.yaml, in order. */
+export const ISO_YAML_PATHS = [
+  "/usr/lib/image-builder/bootc/iso.yaml",
+  "/usr/lib/bootc-image-builder/iso.yaml",
+];
+
+const MAX_SIZE = 1024 * 1024;
+
+/** An integer written as a number or as a numeric string ("10"). */
+const intLike = z.union([
+  z.int({ error: "expected a whole number" }),
+  z.string().regex(/^\s*-?\d+\s*$/, { error: "expected a whole number" }).transform(Number),
+], { error: "expected a whole number" });
+
+const text = (what: string) =>
+  z.string({ error: `expected ${what} as a string` }).min(1, { error: `${what} is empty` });
+
+const entrySchema = z.object({
+  name: text("the entry's name"),
+  linux: text("the kernel path and arguments"),
+  initrd: text("the initrd path"),
+}, { error: "expected a mapping with name, linux and initrd" });
+
+const schema = z.object({
+  label: z.string({ error: "expected the label as a string" }).optional(),
+  kernel_args: z.array(z.string({ error: "expected a string" }), {
+    error: "expected a list of strings",
+  }).optional(),
+  grub2: z.object({
+    default: z.union([intLike, z.string()], { error: "expected an entry index or name" })
+      .optional(),
+    timeout: intLike.refine((n) => n >= 0, { error: "the timeout cannot be negative" })
+      .optional(),
+    entries: z.array(entrySchema, { error: "expected a list of entries" }).optional(),
+  }, { error: "expected a mapping (default, timeout, entries)" }).optional(),
+}, { error: "expected a mapping at the top level (label, grub2, kernel_args)" });
+
+export type IsoConfig = z.infer<typeof schema>;
+export type IsoEntry = z.infer<typeof entrySchema>;
+
+const KNOWN_KEYS: Record<string, string[]> = {
+  "": ["label", "kernel_args", "grub2"],
+  "grub2": ["default", "timeout", "entries"],
+  "grub2.entries[]": ["name", "linux", "initrd"],
+};
+
+export interface ParsedIsoConfig {
+  config: IsoConfig;
+  /** Unknown keys and the like: worth a warning, not a failure. */
+  warnings: string[];
+  /** Finds the line of a key path, for later errors (e.g. a default that names no entry). */
+  where(path: (string | number)[]): string;
+}
+
+/** Parses and validates iso.yaml text; `file` names it in messages. */
+export function parseIsoConfig(text: string, file: string): ParsedIsoConfig {
+  if (text.length > MAX_SIZE) {
+    throw new InputError(`${file}: the file is larger than 1 MiB; iso.yaml is a few lines`);
+  }
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  if (doc.errors.length > 0) {
+    const e = doc.errors[0];
+    const pos = lineCounter.linePos(e.pos[0]);
+    throw new InputError(
+      `${file}:${pos.line}:${pos.col}: invalid YAML: ${e.message.split("\n")[0]}`,
+      "fix the YAML syntax at that line (indentation, quotes, a missing ':')",
+    );
+  }
+  const where = (keyPath: (string | number)[]): string => {
+    // The deepest node that exists on the path gives the line.
+    for (let n = keyPath.length; n >= 0; n--) {
+      const node = n === 0 ? doc.contents : doc.getIn(keyPath.slice(0, n), true);
+      const range = (node as { range?: [number, number, number] } | null)?.range;
+      if (range) {
+        const pos = lineCounter.linePos(range[0]);
+        return `${file}:${pos.line}:${pos.col}`;
+      }
+    }
+    return file;
+  };
+  const value = doc.toJS({ maxAliasCount: 50 }) ?? {};
+  const result = schema.safeParse(value);
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    const keyPath = issue.path.filter((p): p is string | number => typeof p !== "symbol");
+    const missing = issue.code === "invalid_type" && issue.input === undefined;
+    const message = missing ? "this key is required" : issue.message;
+    throw new InputError(
+      `${where(keyPath)}: ${formatKeyPath(keyPath)}: ${message}`,
+      "see README, section iso.yaml, for the keys and their types",
+    );
+  }
+  const warnings: string[] = [];
+  collectUnknownKeys(doc.contents, [], (keyPath) => {
+    warnings.push(`${where(keyPath)}: unknown key ${formatKeyPath(keyPath)} is ignored`);
+  });
+  return { config: result.data, warnings, where };
+}
+
+/** `grub2.entries[1].linux`, for messages. */
+export function formatKeyPath(keyPath: (string | number)[]): string {
+  if (keyPath.length === 0) return "(top level)";
+  return keyPath.map((p, i) => typeof p === "number" ? `[${p}]` : i === 0 ? p : `.${p}`).join(
+    "",
+  );
+}
+
+function collectUnknownKeys(
+  node: unknown,
+  keyPath: (string | number)[],
+  report: (keyPath: (string | number)[]) => void,
+) {
+  if (!isMap(node)) return;
+  const shape = keyPath.map((p) => typeof p === "number" ? "[]" : `.${p}`).join("").replace(
+    /^\./,
+    "",
+  ).replace(/\.\[\]/g, "[]");
+  const known = KNOWN_KEYS[shape];
+  if (!known) return;
+  for (const pair of node.items) {
+    const key = String((pair.key as { value?: unknown } | null)?.value ?? pair.key);
+    if (!known.includes(key)) {
+      report([...keyPath, key]);
+      continue;
+    }
+    const child = pair.value as { items?: unknown[] } | null;
+    if (key === "entries" && child?.items) {
+      child.items.forEach((item, i) => collectUnknownKeys(item, [...keyPath, key, i], report));
+    } else {
+      collectUnknownKeys(child, [...keyPath, key], report);
+    }
+  }
+}

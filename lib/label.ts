@@ -1,0 +1,78 @@
+/**
+ * The ISO volume label: its rules, the default taken from /etc/os-release, and
+ * the check that each menu entry's `root=live:CDLABEL=` names it.
+ */
+
+export const MAX_LABEL_LENGTH = 32;
+export const FALLBACK_LABEL = "Live-ISO";
+
+/**
+ * Characters that GRUB's `search -l`, ISO 9660/Joliet volume ids, udev's
+ * /dev/disk/by-label names and the kernel command line all carry unchanged.
+ */
+const LABEL_CHARS = /^[A-Za-z0-9._-]+$/;
+
+/** Returns why `label` is unusable, or undefined when it is fine. */
+export function labelProblem(label: string): string | undefined {
+  if (label.length === 0) return "the label is empty";
+  if (label.length > MAX_LABEL_LENGTH) {
+    return `the label "${label}" has ${label.length} characters; at most ${MAX_LABEL_LENGTH} fit in an ISO volume id`;
+  }
+  if (!LABEL_CHARS.test(label)) {
+    const bad = [...new Set([...label].filter((c) => !/[A-Za-z0-9._-]/.test(c)))]
+      .map((c) => JSON.stringify(c)).join(" ");
+    return `the label "${label}" contains ${bad}; use only letters, digits, '.', '_' and '-'`;
+  }
+  return undefined;
+}
+
+/** Parses /etc/os-release (shell-style KEY=value lines, values maybe quoted). */
+export function parseOsRelease(text: string): Record<string, string> {
+  const fields: Record<string, string> = {};
+  for (const raw of text.split("\n")) {
+    const line = raw.trim();
+    const m = /^([A-Z0-9_]+)=(.*)$/.exec(line);
+    if (!m) continue;
+    let value = m[2];
+    const q = value[0];
+    if ((q === '"' || q === "'") && value.endsWith(q) && value.length >= 2) {
+      value = value.slice(1, -1);
+      if (q === '"') value = value.replace(/\\(["\\$`])/g, "$1");
+    }
+    fields[m[1]] = value;
+  }
+  return fields;
+}
+
+/**
+ * The default label: NAME (else ID) and VERSION_ID from os-release, reduced to
+ * label characters, e.g. "Debian GNU/Linux" + "12" → "Debian-GNU-Linux-12".
+ */
+export function defaultLabel(osRelease: Record<string, string> | undefined): string {
+  const name = sanitize(osRelease?.NAME ?? "") || sanitize(osRelease?.ID ?? "");
+  if (!name) return FALLBACK_LABEL;
+  const version = sanitize(osRelease?.VERSION_ID ?? "");
+  if (!version) return name.slice(0, MAX_LABEL_LENGTH).replace(/[-.]+$/, "");
+  const room = MAX_LABEL_LENGTH - version.length - 1;
+  if (room < 1) return name.slice(0, MAX_LABEL_LENGTH).replace(/[-.]+$/, "");
+  return `${name.slice(0, room).replace(/[-.]+$/, "")}-${version}`;
+}
+
+function sanitize(text: string): string {
+  return text.replace(/[^A-Za-z0-9._]+/g, "-").replace(/^[-.]+|[-.]+$/g, "");
+}
+
+/** Undoes udev's label escaping (`\x20` → space), as dracut does for CDLABEL. */
+export function udevUnescape(text: string): string {
+  return text.replace(/\\x([0-9a-fA-F]{2})/g, (_, hex) => String.fromCharCode(parseInt(hex, 16)));
+}
+
+/** The labels that an argument list asks the initramfs to find the live root by. */
+export function liveRootLabels(args: string[]): string[] {
+  const labels: string[] = [];
+  for (const arg of args) {
+    const m = /^root=live:(?:CD)?LABEL=(.*)$/.exec(arg);
+    if (m) labels.push(udevUnescape(m[1]));
+  }
+  return labels;
+}

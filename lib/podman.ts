@@ -1,0 +1,48 @@
+/** The few podman calls cniso makes: resolve an image, mount it read-only, unmount it. */
+import $ from "dax";
+import { InputError, ToolError } from "./errors.ts";
+
+/** Resolves a reference (localhost/img, an ID) to the image ID, or fails with exit 2. */
+export async function imageId(podman: string, ref: string): Promise<string> {
+  if (ref.startsWith("-")) throw new InputError(`"${ref}" is not an image name`);
+  const r = await $`${podman} image inspect --format {{.Id}} ${ref}`.stdout("piped").stderr(
+    "piped",
+  ).noThrow();
+  if (r.code !== 0) {
+    if (/image not known|no such image|failed to find image/i.test(r.stderr)) {
+      throw new InputError(
+        `no image "${ref}" in local podman storage`,
+        "build or pull it first (podman images lists what is there)",
+      );
+    }
+    throw new ToolError(`podman image inspect ${ref} failed: ${lastLine(r.stderr)}`);
+  }
+  return r.stdout.trim();
+}
+
+/** Mounts an image and returns its root directory. Needs root (podman's image mount does). */
+export async function mountImage(podman: string, id: string): Promise<string> {
+  const r = await $`${podman} image mount ${id}`.stdout("piped").stderr("piped").noThrow();
+  if (r.code !== 0) {
+    const hint = /rootless|unshare/i.test(r.stderr)
+      ? "podman image mount needs root: run cniso with sudo, or use the builder image (README)"
+      : undefined;
+    throw new ToolError(`podman image mount failed: ${lastLine(r.stderr)}`, hint);
+  }
+  const mountPoint = r.stdout.trim();
+  if (!mountPoint.startsWith("/")) {
+    throw new ToolError(`podman image mount printed no mount point: "${mountPoint}"`);
+  }
+  return mountPoint;
+}
+
+export async function unmountImage(podman: string, id: string): Promise<void> {
+  const r = await $`${podman} image unmount ${id}`.stdout("piped").stderr("piped").noThrow();
+  if (r.code !== 0) {
+    throw new ToolError(`podman image unmount ${id} failed: ${lastLine(r.stderr)}`);
+  }
+}
+
+function lastLine(text: string): string {
+  return text.trim().split("\n").at(-1) ?? "";
+}

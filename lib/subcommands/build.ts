@@ -1,0 +1,142 @@
+/** `cniso build`: convert a contract image into a hybrid BIOS+UEFI live ISO. */
+import * as path from "node:path";
+import { withCleanup } from "../cleanup.ts";
+import { InputError } from "../errors.ts";
+import { execute, progressSteps } from "../executor.ts";
+import { ImageRoot } from "../image_root.ts";
+import { inspect, inspectionError } from "../inspect.ts";
+import { openSource } from "../image_source.ts";
+import { formatPlan, makePlan, parseCompression } from "../plan.ts";
+import { makeProgress } from "../progress.ts";
+import { requireTools, type ToolName } from "../tools.ts";
+import { parseOptions } from "./options.ts";
+
+export const BUILD_HELP = `Usage: cniso build IMAGE [options]
+       cniso build --rootfs DIR [options]
+
+Turns IMAGE, a bootc-style image in local podman storage that follows the
+Container-native ISO Contract, into a hybrid live ISO that boots from CD and
+USB, with BIOS and UEFI (Secure Boot too). Needs root (podman image mount).
+
+Options:
+  -o, --output PATH         ISO file to write; a directory gets <label>.iso
+                            (default: <label>.iso in the current directory)
+      --compression ALG     squashfs compression: zstd (default, level 3),
+                            zstd:LEVEL (1-22), gzip, gzip:LEVEL (1-9), xz, lz4
+      --rootfs DIR          build from this directory instead of an image
+      --kernel VERSION      pick this kernel when the image has several
+      --vendor NAME         pick this EFI vendor directory when there are several
+      --no-bios             UEFI-only ISO (no GRUB i386-pc modules needed)
+      --allow-label-mismatch
+                            only warn when an entry's root=live:CDLABEL= is not
+                            the ISO label (such an entry cannot boot)
+      --dry-run             print the plan (files and tool commands), run nothing
+  -h, --help                show this help
+
+Exit codes: 0 built, 1 tool or environment failure, 2 bad input, 130 interrupted.`;
+
+const OPTIONS = {
+  output: { type: "string", short: "o" },
+  compression: { type: "string" },
+  rootfs: { type: "string" },
+  kernel: { type: "string" },
+  vendor: { type: "string" },
+  "no-bios": { type: "boolean" },
+  "allow-label-mismatch": { type: "boolean" },
+  "dry-run": { type: "boolean" },
+  help: { type: "boolean", short: "h" },
+} as const;
+
+const BUILD_TOOLS: ToolName[] = [
+  "mksquashfs",
+  "xorriso",
+  "grub-mkimage",
+  "mkfs.fat",
+  "mmd",
+  "mcopy",
+  "implantisomd5",
+];
+
+export async function build(args: string[]): Promise<number> {
+  const { values, positionals } = parseOptions("build", args, OPTIONS);
+  if (values.help) {
+    console.log(BUILD_HELP);
+    return 0;
+  }
+  const image = positionals[0];
+  if (positionals.length > 1) {
+    throw new InputError(`build takes one image, got: ${positionals.join(" ")}`);
+  }
+  if (!image && values.rootfs === undefined) {
+    throw new InputError("build needs an IMAGE (or --rootfs DIR)", "see: cniso build --help");
+  }
+  if (image && values.rootfs !== undefined) {
+    throw new InputError("give either an IMAGE or --rootfs DIR, not both");
+  }
+  const compression = parseCompression(values.compression ?? "zstd");
+  const output = await outputTarget(values.output);
+  const dryRun = values["dry-run"] ?? false;
+  // Look the tools up before mounting anything: a missing one is found in a second.
+  const tools = dryRun ? new Map() : await requireTools(BUILD_TOOLS);
+
+  return await withCleanup(async (cleanup, signal) => {
+    const source = await openSource({ image, rootfs: values.rootfs }, cleanup);
+    signal.throwIfAborted();
+    const inspection = await inspect(new ImageRoot(source.rootDir), {
+      kernelVersion: values.kernel,
+      vendor: values.vendor,
+      noBios: values["no-bios"],
+      allowLabelMismatch: values["allow-label-mismatch"],
+    });
+    for (const w of inspection.warnings) console.error(`cniso: warning: ${w}`);
+    if (!inspection.ready) throw inspectionError(inspection);
+    const { contract, label, grubConfig } = inspection.ready;
+
+    const isoPath = output.isDirectory ? path.join(output.path, `${label}.iso`) : output.path;
+    const workDir = dryRun
+      ? path.join(path.dirname(isoPath), ".cniso-XXXXXX")
+      : await Deno.makeTempDir({ dir: path.dirname(isoPath), prefix: ".cniso-" });
+    if (!dryRun) {
+      cleanup.defer("remove the work directory", () => Deno.remove(workDir, { recursive: true }));
+    }
+
+    const plan = makePlan({
+      image: source.name,
+      rootDir: source.rootDir,
+      contract,
+      label,
+      grubConfig,
+      output: isoPath,
+      workDir,
+      compression,
+    });
+    if (dryRun) {
+      console.log(formatPlan(plan));
+      console.log("\ngrub.cfg:\n" + grubConfig);
+      return 0;
+    }
+    console.error(`cniso: building ${isoPath} from ${source.name} (label ${label})`);
+    await execute(plan, { tools, signal, progress: makeProgress(progressSteps(plan)) });
+    const size = (await Deno.stat(isoPath)).size;
+    console.log(`${isoPath} (${(size / 1024 / 1024).toFixed(0)} MiB)`);
+    return 0;
+  });
+}
+
+/** Where the ISO goes: an existing directory, or a file whose directory exists. */
+async function outputTarget(
+  option: string | undefined,
+): Promise<{ path: string; isDirectory: boolean }> {
+  const target = path.resolve(option ?? ".");
+  const info = await Deno.stat(target).catch(() => undefined);
+  if (info?.isDirectory) return { path: target, isDirectory: true };
+  if (info && !info.isFile) throw new InputError(`--output ${option}: not a file or directory`);
+  const parent = await Deno.stat(path.dirname(target)).catch(() => undefined);
+  if (!parent?.isDirectory) {
+    throw new InputError(
+      `--output ${option}: the directory ${path.dirname(target)} does not exist`,
+      "create it first, or write the ISO elsewhere",
+    );
+  }
+  return { path: target, isDirectory: false };
+}

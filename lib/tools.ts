@@ -1,0 +1,66 @@
+/**
+ * The executables cniso runs, and the packages that provide them, so that a
+ * missing one is reported with the install command instead of "not found".
+ */
+import $ from "dax";
+import { ToolError } from "./errors.ts";
+
+export interface ToolInfo {
+  /** Names to look for on PATH, in order (Fedora and Debian name GRUB's tools differently). */
+  names: string[];
+  debian: string;
+  fedora: string;
+}
+
+export const TOOLS = {
+  podman: { names: ["podman"], debian: "podman", fedora: "podman" },
+  mksquashfs: { names: ["mksquashfs"], debian: "squashfs-tools", fedora: "squashfs-tools" },
+  xorriso: { names: ["xorriso"], debian: "xorriso", fedora: "xorriso" },
+  "grub-mkimage": {
+    names: ["grub2-mkimage", "grub-mkimage"],
+    debian: "grub-common",
+    fedora: "grub2-tools-minimal",
+  },
+  "mkfs.fat": { names: ["mkfs.fat", "mkfs.vfat"], debian: "dosfstools", fedora: "dosfstools" },
+  mmd: { names: ["mmd"], debian: "mtools", fedora: "mtools" },
+  mcopy: { names: ["mcopy"], debian: "mtools", fedora: "mtools" },
+  implantisomd5: { names: ["implantisomd5"], debian: "isomd5sum", fedora: "isomd5sum" },
+  "qemu-system-x86_64": {
+    names: ["qemu-system-x86_64"],
+    debian: "qemu-system-x86",
+    fedora: "qemu-system-x86-core",
+  },
+} satisfies Record<string, ToolInfo>;
+
+export type ToolName = keyof typeof TOOLS;
+
+/** The absolute path of a tool, or undefined when none of its names is on PATH. */
+export async function findTool(tool: ToolName): Promise<string | undefined> {
+  for (const name of TOOLS[tool].names) {
+    const found = await $.which(name);
+    if (found) return found;
+  }
+  return undefined;
+}
+
+/** Finds every tool in `tools` or throws one error naming all that are missing and their packages. */
+export async function requireTools(tools: ToolName[]): Promise<Map<ToolName, string>> {
+  const found = new Map<ToolName, string>();
+  const missing: ToolName[] = [];
+  for (const tool of new Set(tools)) {
+    const path = await findTool(tool);
+    if (path) found.set(tool, path);
+    else missing.push(tool);
+  }
+  if (missing.length > 0) {
+    const debian = [...new Set(missing.map((t) => TOOLS[t].debian))].join(" ");
+    const fedora = [...new Set(missing.map((t) => TOOLS[t].fedora))].join(" ");
+    throw new ToolError(
+      `missing executable${missing.length > 1 ? "s" : ""}: ${missing.join(", ")}`,
+      `install ${
+        missing.length > 1 ? "them" : "it"
+      }: apt-get install ${debian}   (Fedora: dnf install ${fedora})\nor run cniso from its builder image, which has every tool (see README)`,
+    );
+  }
+  return found;
+}
