@@ -4,7 +4,7 @@
  * iso.yaml, os-release) and says what is missing, with a hint for each.
  * Everything is read through ImageRoot, so nothing outside the image is seen.
  */
-import { type ImageRoot, type Resolved } from "./image_root.ts";
+import type { ImageRoot, Resolved } from "./image_root.ts";
 import { ISO_YAML_PATHS } from "./iso_config.ts";
 import { parseOsRelease } from "./label.ts";
 
