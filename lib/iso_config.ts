@@ -3,7 +3,7 @@
  * Parsed with `yaml` for line numbers, validated with zod; every error names the
  * file, the key path and the line.
  */
-import { isMap, LineCounter, parseDocument } from "yaml";
+import { type Document, isMap, isScalar, isSeq, LineCounter, parseDocument } from "yaml";
 import { z } from "zod";
 import { InputError } from "./errors.ts";
 
@@ -77,10 +77,9 @@ export function parseIsoConfig(text: string, file: string): ParsedIsoConfig {
     );
   }
   const where = (keyPath: (string | number)[]): string => {
-    // The deepest node that exists on the path gives the line.
+    // The deepest key (or list item) on the path that exists gives the line.
     for (let n = keyPath.length; n >= 0; n--) {
-      const node = n === 0 ? doc.contents : doc.getIn(keyPath.slice(0, n), true);
-      const range = (node as { range?: [number, number, number] } | null)?.range;
+      const range = nodeRange(doc, keyPath.slice(0, n));
       if (range) {
         const pos = lineCounter.linePos(range[0]);
         return `${file}:${pos.line}:${pos.col}`;
@@ -93,7 +92,7 @@ export function parseIsoConfig(text: string, file: string): ParsedIsoConfig {
   if (!result.success) {
     const issue = result.error.issues[0];
     const keyPath = issue.path.filter((p): p is string | number => typeof p !== "symbol");
-    const missing = issue.code === "invalid_type" && issue.input === undefined;
+    const missing = issue.code === "invalid_type" && !hasPath(value, keyPath);
     const message = missing ? "this key is required" : issue.message;
     throw new InputError(
       `${where(keyPath)}: ${formatKeyPath(keyPath)}: ${message}`,
@@ -105,6 +104,35 @@ export function parseIsoConfig(text: string, file: string): ParsedIsoConfig {
     warnings.push(`${where(keyPath)}: unknown key ${formatKeyPath(keyPath)} is ignored`);
   });
   return { config: result.data, warnings, where };
+}
+
+/** The source range of the key (or list item) at `keyPath`; the document for []. */
+function nodeRange(
+  doc: Document,
+  keyPath: (string | number)[],
+): [number, number, number] | undefined {
+  if (keyPath.length === 0) {
+    return (doc.contents as { range?: [number, number, number] } | null)?.range ?? undefined;
+  }
+  const parent = keyPath.length === 1 ? doc.contents : doc.getIn(keyPath.slice(0, -1), true);
+  const last = keyPath[keyPath.length - 1];
+  if (isMap(parent)) {
+    const pair = parent.items.find((p) => (isScalar(p.key) ? p.key.value : p.key) === last);
+    return (pair?.key as { range?: [number, number, number] } | undefined)?.range;
+  }
+  if (isSeq(parent) && typeof last === "number") {
+    return (parent.items[last] as { range?: [number, number, number] } | undefined)?.range;
+  }
+  return undefined;
+}
+
+function hasPath(value: unknown, keyPath: (string | number)[]): boolean {
+  let v = value;
+  for (const key of keyPath) {
+    if (v === null || typeof v !== "object" || !(key in (v as object))) return false;
+    v = (v as Record<string | number, unknown>)[key];
+  }
+  return true;
 }
 
 /** `grub2.entries[1].linux`, for messages. */

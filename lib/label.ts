@@ -18,6 +18,9 @@ export function labelProblem(label: string): string | undefined {
   if (label.length > MAX_LABEL_LENGTH) {
     return `the label "${label}" has ${label.length} characters; at most ${MAX_LABEL_LENGTH} fit in an ISO volume id`;
   }
+  if (!/^[A-Za-z0-9]/.test(label) && LABEL_CHARS.test(label)) {
+    return `the label "${label}" must start with a letter or digit`;
+  }
   if (!LABEL_CHARS.test(label)) {
     const bad = [...new Set([...label].filter((c) => !/[A-Za-z0-9._-]/.test(c)))]
       .map((c) => JSON.stringify(c)).join(" ");
@@ -52,14 +55,14 @@ export function defaultLabel(osRelease: Record<string, string> | undefined): str
   const name = sanitize(osRelease?.NAME ?? "") || sanitize(osRelease?.ID ?? "");
   if (!name) return FALLBACK_LABEL;
   const version = sanitize(osRelease?.VERSION_ID ?? "");
-  if (!version) return name.slice(0, MAX_LABEL_LENGTH).replace(/[-.]+$/, "");
+  const cut = (text: string, n: number) => text.slice(0, n).replace(/[-._]+$/, "");
   const room = MAX_LABEL_LENGTH - version.length - 1;
-  if (room < 1) return name.slice(0, MAX_LABEL_LENGTH).replace(/[-.]+$/, "");
-  return `${name.slice(0, room).replace(/[-.]+$/, "")}-${version}`;
+  if (!version || room < 1) return cut(name, MAX_LABEL_LENGTH);
+  return `${cut(name, room)}-${version}`;
 }
 
 function sanitize(text: string): string {
-  return text.replace(/[^A-Za-z0-9._]+/g, "-").replace(/^[-.]+|[-.]+$/g, "");
+  return text.replace(/[^A-Za-z0-9._]+/g, "-").replace(/^[-._]+|[-._]+$/g, "");
 }
 
 /** Undoes udev's label escaping (`\x20` → space), as dracut does for CDLABEL. */

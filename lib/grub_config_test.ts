@@ -1,0 +1,194 @@
+import assert from "node:assert/strict";
+import $ from "dax";
+import { InputError } from "./errors.ts";
+import { grubQuote, renderGrubConfig } from "./grub_config.ts";
+import { parseIsoConfig } from "./iso_config.ts";
+import { buildMenu, type Menu } from "./menu.ts";
+
+/** Runs grub-script-check (GRUB's own parser) on each config; returns the failures. */
+async function grubScriptCheck(configs: string[]): Promise<string[]> {
+  const dir = await Deno.makeTempDir({ prefix: "cniso-grubcheck-" });
+  try {
+    const failures: string[] = [];
+    for (const [i, config] of configs.entries()) {
+      const file = `${dir}/${i}.cfg`;
+      await Deno.writeTextFile(file, config);
+      const r = await $`grub-script-check ${file}`.stdout("piped").stderr("piped").noThrow();
+      if (r.code !== 0) failures.push(`${r.stderr}\n${config}`);
+    }
+    return failures;
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+/**
+ * Decodes the rendered config with an independent reader of the same quoting
+ * rules (POSIX shell single quotes, via Python's shlex): returns, per config,
+ * the words of each menuentry, linux and initrd command, and the search label.
+ */
+async function decode(configs: string[]): Promise<
+  { entries: string[][]; search: string[]; others: string[] }[]
+> {
+  const script = `
+import json, shlex, sys
+out = []
+for cfg in json.load(sys.stdin):
+    r = {"entries": [], "search": [], "others": []}
+    for line in cfg.split("\\n"):
+        s = line.strip()
+        if not s or s.startswith("#"):
+            continue
+        words = shlex.split(s, posix=True)
+        if words[0] in ("menuentry", "linux", "initrd"):
+            r["entries"].append(words)
+        elif words[0] == "search":
+            r["search"] = words
+        elif s not in ("}",) and not s.startswith(("set ", "serial ", "terminal_")):
+            r["others"].append(s)
+    out.append(r)
+json.dump(out, sys.stdout)
+`;
+  const r = await $`python3 -c ${script}`.stdinText(JSON.stringify(configs)).text();
+  return JSON.parse(r);
+}
+
+function expectedWords(menu: Menu): string[][] {
+  return menu.entries.flatMap((e, i) => [
+    ["menuentry", e.name, "--id", `cniso-${i}`, "{"],
+    ["linux", e.kernel, ...e.args],
+    ["initrd", e.initrd],
+  ]);
+}
+
+Deno.test("grub: quoting", () => {
+  assert.equal(grubQuote("plain"), "'plain'");
+  assert.equal(grubQuote("it's"), `'it'\\''s'`);
+  assert.equal(grubQuote("$x; }"), "'$x; }'");
+});
+
+Deno.test("grub: a rendered config has the serial console, the search and the entries", async () => {
+  const { menu } = buildMenu(
+    parseIsoConfig(
+      `label: Test-1
+grub2:
+  default: 1
+  timeout: "7"
+  entries:
+    - name: First
+      linux: /images/pxeboot/vmlinuz root=live:CDLABEL=Test-1 rd.live.image
+      initrd: /images/pxeboot/initrd.img
+    - name: Second
+      linux: /images/pxeboot/vmlinuz root=live:CDLABEL=Test-1 foo="a b"
+      initrd: /images/pxeboot/initrd.img
+`,
+      "iso.yaml",
+    ),
+    "Test-1",
+  );
+  const cfg = renderGrubConfig({ menu, label: "Test-1", source: "iso.yaml" });
+  assert.match(cfg, /^set default=1$/m);
+  assert.match(cfg, /^set timeout=7$/m);
+  assert.match(cfg, /^serial --unit=0 --speed=115200$/m);
+  assert.match(cfg, /^terminal_input console serial$/m);
+  assert.match(cfg, /^terminal_output console serial$/m);
+  assert.match(cfg, /^search --no-floppy --set=root --label 'Test-1'$/m);
+  assert.match(cfg, /^\tlinux '\/images\/pxeboot\/vmlinuz' 'root=live:CDLABEL=Test-1' 'foo=a b'$/m);
+  assert.deepEqual(await grubScriptCheck([cfg]), []);
+  const [decoded] = await decode([cfg]);
+  assert.deepEqual(decoded.entries, expectedWords(menu));
+  assert.deepEqual(decoded.others, []);
+});
+
+Deno.test("grub: the generated default entry", async () => {
+  const { menu } = buildMenu(
+    parseIsoConfig("kernel_args: [quiet, 'systemd.unit=multi-user.target']\n", "iso.yaml"),
+    "My-OS-1",
+    { generatedName: "My OS 1 (live)" },
+  );
+  assert.deepEqual(menu.entries, [{
+    name: "My OS 1 (live)",
+    kernel: "/images/pxeboot/vmlinuz",
+    args: [
+      "root=live:CDLABEL=My-OS-1",
+      "rd.live.image",
+      "rd.live.overlay.overlayfs=1",
+      "quiet",
+      "systemd.unit=multi-user.target",
+    ],
+    initrd: "/images/pxeboot/initrd.img",
+  }]);
+  assert.equal(menu.defaultIndex, 0);
+  assert.equal(menu.timeout, 10);
+  const cfg = renderGrubConfig({ menu, label: "My-OS-1", source: "x" });
+  assert.deepEqual(await grubScriptCheck([cfg]), []);
+});
+
+// Random text with everything that could break out of a GRUB word.
+const ALPHABET = [
+  ..."aZ09 -_.=/\"'$;{}()[]\\|&<>#*?!`~^%,\t\n\r",
+  "é",
+  "ß",
+  "€",
+  "🙂",
+  "\u0000",
+  "'\\''",
+  "${x}",
+  "--",
+  "\\n",
+  "EOF",
+];
+
+function randomText(rand: () => number, max: number): string {
+  let s = "";
+  const n = Math.floor(rand() * max);
+  for (let i = 0; i < n; i++) s += ALPHABET[Math.floor(rand() * ALPHABET.length)];
+  return s;
+}
+
+/** A small seeded generator, so a failure can be reproduced. */
+function mulberry32(seed: number): () => number {
+  return () => {
+    seed |= 0;
+    seed = (seed + 0x6D2B79F5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+Deno.test("grub: property: 2000 random menus render to configs GRUB parses, with exactly the intended entries", async () => {
+  const rand = mulberry32(20261125);
+  const configs: string[] = [];
+  const menus: Menu[] = [];
+  let rejected = 0;
+  while (configs.length < 2000) {
+    const label = "Rand-1";
+    const entries = Array.from({ length: 1 + Math.floor(rand() * 3) }, () => ({
+      name: randomText(rand, 20) || "x",
+      linux: `/images/pxeboot/vmlinuz root=live:CDLABEL=${label} ${randomText(rand, 40)}`,
+      initrd: "/images/pxeboot/initrd.img",
+    }));
+    const yaml = JSON.stringify({ label, grub2: { default: 0, entries } });
+    try {
+      const { menu } = buildMenu(parseIsoConfig(yaml, "iso.yaml"), label, {
+        allowLabelMismatch: true,
+      });
+      menus.push(menu);
+      configs.push(renderGrubConfig({ menu, label, source: "random" }));
+    } catch (e) {
+      // Rejecting is allowed (newlines, control characters, an open quote), silently passing is not.
+      assert.ok(e instanceof InputError, String(e));
+      rejected++;
+    }
+  }
+  assert.deepEqual(await grubScriptCheck(configs), []);
+  const decoded = await decode(configs);
+  decoded.forEach((d, i) => {
+    assert.deepEqual(d.entries, expectedWords(menus[i]), configs[i]);
+    assert.deepEqual(d.search, ["search", "--no-floppy", "--set=root", "--label", "Rand-1"]);
+    assert.deepEqual(d.others, [], configs[i]);
+  });
+  // The generator must exercise both paths.
+  assert.ok(rejected > 100, `only ${rejected} rejected`);
+});

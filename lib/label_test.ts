@@ -1,0 +1,59 @@
+import assert from "node:assert/strict";
+import {
+  defaultLabel,
+  FALLBACK_LABEL,
+  labelProblem,
+  liveRootLabels,
+  parseOsRelease,
+  udevUnescape,
+} from "./label.ts";
+
+Deno.test("label: rules", () => {
+  assert.equal(labelProblem("Bazzite-Live"), undefined);
+  assert.equal(labelProblem("A".repeat(32)), undefined);
+  assert.match(labelProblem("A".repeat(33))!, /33 characters; at most 32/);
+  assert.match(labelProblem("")!, /empty/);
+  assert.match(labelProblem("My Live")!, /contains " "/);
+  assert.match(labelProblem("a'b$c")!, /contains "'" "\$"/);
+  assert.match(labelProblem("-V")!, /must start with a letter or digit/);
+  assert.match(labelProblem("Café")!, /contains "é"/);
+});
+
+Deno.test("label: default from os-release", () => {
+  const debian = parseOsRelease(
+    'PRETTY_NAME="Debian GNU/Linux 12 (bookworm)"\nNAME="Debian GNU/Linux"\nVERSION_ID="12"\nID=debian\n',
+  );
+  assert.equal(defaultLabel(debian), "Debian-GNU-Linux-12");
+  assert.equal(defaultLabel({ ID: "fedora", VERSION_ID: "41" }), "fedora-41");
+  assert.equal(defaultLabel({ NAME: "Arch Linux" }), "Arch-Linux");
+  assert.equal(defaultLabel({}), FALLBACK_LABEL);
+  assert.equal(defaultLabel(undefined), FALLBACK_LABEL);
+  assert.equal(defaultLabel({ NAME: "'; rm -rf / #" }), "rm-rf");
+  const long = defaultLabel({
+    NAME: "A Very Long Distribution Name For Testing",
+    VERSION_ID: "2026.11",
+  });
+  assert.equal(long, "A-Very-Long-Distribution-2026.11");
+  assert.equal(labelProblem(long), undefined);
+  for (const name of ["Ünïcödé", "   ", "---", "x".repeat(100), "1.2.3"]) {
+    const label = defaultLabel({ NAME: name, VERSION_ID: "9" });
+    assert.equal(labelProblem(label), undefined, `${name} -> ${label}`);
+  }
+});
+
+Deno.test("label: os-release parsing", () => {
+  assert.deepEqual(parseOsRelease('A="x \\"y\\""\nB=\'z\'\n# c\nC=plain\nbad line\n'), {
+    A: 'x "y"',
+    B: "z",
+    C: "plain",
+  });
+});
+
+Deno.test("label: CDLABEL arguments, udev-unescaped", () => {
+  assert.equal(udevUnescape("My\\x20Live"), "My Live");
+  assert.deepEqual(
+    liveRootLabels(["quiet", "root=live:CDLABEL=A-B", "root=live:LABEL=C\\x20D", "rd.live.image"]),
+    ["A-B", "C D"],
+  );
+  assert.deepEqual(liveRootLabels(["root=/dev/sda1"]), []);
+});

@@ -1,0 +1,108 @@
+import assert from "node:assert/strict";
+import { discover } from "./contract.ts";
+import { ImageRoot } from "./image_root.ts";
+import { formatPlan, makePlan, parseCompression } from "./plan.ts";
+import { makeTree } from "../tests/support/tree.ts";
+
+async function planFor(options: { noBios?: boolean } = {}) {
+  const root = await makeTree();
+  const { contract } = await discover(new ImageRoot(root), options);
+  assert.ok(contract);
+  const plan = makePlan({
+    image: "localhost/test",
+    rootDir: root,
+    contract,
+    label: "Test-1",
+    grubConfig: "set timeout=1\n",
+    output: "/out/Test-1.iso",
+    workDir: "/out/.cniso-x",
+    compression: parseCompression("zstd"),
+  });
+  await Deno.remove(root, { recursive: true });
+  return { plan, root };
+}
+
+Deno.test("plan: the ISO tree is laid out as the contract's table says", async () => {
+  const { plan, root } = await planFor();
+  const iso = Object.fromEntries(plan.iso.map((p) => [p.target, p.source]));
+  assert.equal(iso["/LiveOS/squashfs.img"], "/out/.cniso-x/squashfs.img");
+  assert.equal(iso["/images/pxeboot/vmlinuz"], `${root}/usr/lib/modules/6.1.0-test/vmlinuz`);
+  assert.equal(
+    iso["/images/pxeboot/initrd.img"],
+    `${root}/usr/lib/modules/6.1.0-test/initramfs.img`,
+  );
+  assert.equal(iso["/EFI/BOOT/BOOTX64.EFI"], `${root}/boot/efi/EFI/debian/shimx64.efi`);
+  assert.equal(iso["/EFI/BOOT/mmx64.efi"], `${root}/boot/efi/EFI/debian/mmx64.efi`);
+  assert.equal(iso["/EFI/BOOT/grubx64.efi"], `${root}/boot/efi/EFI/debian/gcdx64.efi`);
+  for (const cfg of ["/EFI/BOOT/grub.cfg", "/boot/grub2/grub.cfg", "/boot/grub/grub.cfg"]) {
+    assert.equal(iso[cfg], "/out/.cniso-x/grub.cfg");
+  }
+  assert.equal(iso["/images/eltorito.img"], "/out/.cniso-x/eltorito.img");
+  assert.equal(iso["/images/efiboot.img"], "/out/.cniso-x/efiboot.img");
+  assert.equal(iso["/boot/grub2/i386-pc"], "/out/.cniso-x/i386-pc");
+  assert.deepEqual(plan.esp.map((p) => p.target), [
+    "/EFI/BOOT/BOOTX64.EFI",
+    "/EFI/BOOT/mmx64.efi",
+    "/EFI/BOOT/grubx64.efi",
+    "/EFI/BOOT/grub.cfg",
+  ]);
+  assert.equal(plan.copies.length, 5);
+});
+
+Deno.test("plan: squashfs straight from the image root, zstd level 3 by default", async () => {
+  const { plan, root } = await planFor();
+  const sq = plan.steps.find((s) => s.tool === "mksquashfs")!;
+  assert.deepEqual(sq.args.slice(0, 2), [root, "/out/.cniso-x/squashfs.img"]);
+  assert.deepEqual(sq.args.slice(-4), ["-comp", "zstd", "-Xcompression-level", "3"]);
+});
+
+Deno.test("plan: xorriso gets the hybrid flags of the contract", async () => {
+  const { plan } = await planFor();
+  const x = plan.steps.find((s) => s.tool === "xorriso")!.args.join(" ");
+  for (
+    const flag of [
+      "-as mkisofs -o /out/.cniso-x/cniso.iso -R -J -V Test-1",
+      "--grub2-mbr /out/.cniso-x/i386-pc/boot_hybrid.img",
+      "-partition_offset 16 -appended_part_as_gpt",
+      "-append_partition 2 C12A7328-F81F-11D2-BA4B-00A0C93EC93B /out/.cniso-x/efiboot.img",
+      "-iso_mbr_part_type EBD0A0A2-B9E5-4433-87C0-68B6B72699C7",
+      "-c boot.cat --boot-catalog-hide",
+      "-b images/eltorito.img -no-emul-boot -boot-load-size 4 -boot-info-table --grub2-boot-info",
+      "-eltorito-alt-boot -e --interval:appended_partition_2:all:: -no-emul-boot",
+      "/LiveOS/squashfs.img=/out/.cniso-x/squashfs.img",
+    ]
+  ) assert.ok(x.includes(flag), `missing: ${flag}\n${x}`);
+  const steps = plan.steps.map((s) => s.tool);
+  assert.deepEqual(steps.slice(0, 3), ["mksquashfs", "grub-mkimage", "mkfs.fat"]);
+  assert.deepEqual(steps.slice(-2), ["xorriso", "implantisomd5"]);
+  const mk = plan.steps.find((s) => s.tool === "grub-mkimage")!.args;
+  assert.deepEqual(mk.slice(0, 8), [
+    "-O",
+    "i386-pc-eltorito",
+    "-d",
+    "/out/.cniso-x/i386-pc",
+    "-p",
+    "/boot/grub2",
+    "-o",
+    "/out/.cniso-x/eltorito.img",
+  ]);
+  assert.match(formatPlan(plan), /rename \/out\/\.cniso-x\/cniso\.iso -> \/out\/Test-1\.iso/);
+});
+
+Deno.test("plan: --no-bios leaves out every BIOS piece", async () => {
+  const { plan } = await planFor({ noBios: true });
+  const x = plan.steps.find((s) => s.tool === "xorriso")!.args.join(" ");
+  assert.ok(!x.includes("--grub2-mbr") && !x.includes("eltorito"), x);
+  assert.ok(x.includes("-e --interval:appended_partition_2:all::"));
+  assert.equal(plan.steps.some((s) => s.tool === "grub-mkimage"), false);
+  assert.equal(plan.copies.length, 0);
+});
+
+Deno.test("plan: compression option", () => {
+  assert.deepEqual(parseCompression("zstd:19"), { algorithm: "zstd", level: 19 });
+  assert.deepEqual(parseCompression("gzip"), { algorithm: "gzip" });
+  assert.deepEqual(parseCompression("xz"), { algorithm: "xz" });
+  assert.throws(() => parseCompression("zstd:99"), /takes no level 99/);
+  assert.throws(() => parseCompression("lz4:3"), /takes no level/);
+  assert.throws(() => parseCompression("bzip2"), /unknown compression/);
+});
