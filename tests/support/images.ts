@@ -1,0 +1,100 @@
+/**
+ * The real images the integration tests use, built locally (no registry) and
+ * cached in podman storage under a tag that is a hash of their recipe, so a
+ * rerun with the same recipe takes seconds.
+ *
+ *   localhost/cniso-base:bookworm      debootstrap (examples/make-base.sh)
+ *   localhost/cniso-example:<hash>     examples/debian: the contract image
+ *   localhost/cniso-test-<name>:<hash> tests/fixtures/images/<name>, FROM the example
+ */
+import $ from "dax";
+import { createHash } from "node:crypto";
+import * as path from "node:path";
+
+export const REPO = path.resolve(import.meta.dirname!, "../..");
+export const BASE = "localhost/cniso-base:bookworm";
+
+async function hashDir(dir: string, h = createHash("sha256")) {
+  const names: string[] = [];
+  for await (const e of Deno.readDir(dir)) names.push(e.name);
+  for (const name of names.sort()) {
+    const p = path.join(dir, name);
+    const info = await Deno.stat(p);
+    h.update(name);
+    if (info.isDirectory) await hashDir(p, h);
+    else h.update(await Deno.readFile(p));
+  }
+  return h;
+}
+
+async function buildCached(name: string, dir: string, args: Record<string, string>, key: string) {
+  const h = await hashDir(dir);
+  h.update(key);
+  const tag = `${name}:${h.digest("hex").slice(0, 12)}`;
+  if ((await $`podman image exists ${tag}`.noThrow().code()) !== 0) {
+    const buildArgs = Object.entries(args).flatMap(([k, v]) => ["--build-arg", `${k}=${v}`]);
+    await $`podman build -q -t ${tag} ${buildArgs} ${dir}`.stdout("null");
+  }
+  return tag;
+}
+
+let example: Promise<string> | undefined;
+
+/** The example contract image (examples/debian), built once per test run. */
+export function exampleImage(): Promise<string> {
+  example ??= (async () => {
+    await $`bash ${REPO}/examples/make-base.sh ${BASE}`;
+    const baseId = (await $`podman image inspect --format {{.Id}} ${BASE}`.text()).trim();
+    return await buildCached(
+      "localhost/cniso-example",
+      path.join(REPO, "examples/debian"),
+      { BASE },
+      baseId,
+    );
+  })();
+  return example;
+}
+
+const fixtures = new Map<string, Promise<string>>();
+
+/** A test image from tests/fixtures/images/<name>, built on the example image. */
+export function testImage(name: "live" | "noyaml" | "badlabel"): Promise<string> {
+  if (!fixtures.has(name)) {
+    fixtures.set(
+      name,
+      (async () => {
+        const base = await exampleImage();
+        return await buildCached(
+          `localhost/cniso-test-${name}`,
+          path.join(REPO, "tests/fixtures/images", name),
+          { BASE: base },
+          base,
+        );
+      })(),
+    );
+  }
+  return fixtures.get(name)!;
+}
+
+/** Mounts an image for the duration of `fn` (the tests' independent view of it). */
+export async function withMountedImage<T>(image: string, fn: (root: string) => Promise<T>) {
+  const root = (await $`podman image mount ${image}`.text()).trim();
+  try {
+    return await fn(root);
+  } finally {
+    await $`podman image unmount ${image}`.quiet();
+  }
+}
+
+/** Runs the CLI as a user would: `deno run -A main.ts ...`. */
+export async function cniso(args: string[], options: { env?: Record<string, string> } = {}) {
+  const cmd = new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", path.join(REPO, "main.ts"), ...args],
+    env: options.env,
+    stdout: "piped",
+    stderr: "piped",
+  });
+  const out = await cmd.output();
+  const dec = new TextDecoder();
+  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
+}
