@@ -56,7 +56,7 @@ export async function execute(plan: Plan, options: ExecuteOptions): Promise<void
   );
 }
 
-async function runStep(step: Step, { tools, signal }: ExecuteOptions): Promise<void> {
+export async function runStep(step: Step, { tools, signal }: ExecuteOptions): Promise<void> {
   const exe = tools.get(step.tool);
   if (!exe) throw new ToolError(`internal: tool ${step.tool} was not looked up`);
   const result = await $`${exe} ${step.args}`

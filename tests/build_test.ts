@@ -79,7 +79,7 @@ Deno.test("build (root, podman): --dry-run prints the plan and writes nothing", 
   try {
     const r = await cniso(["build", image, "-o", dir, "--dry-run"]);
     assert.equal(r.code, 0, r.stderr);
-    assert.match(r.stdout, /label:  CNISO-TEST-2/);
+    assert.match(r.stdout, /label: {2}CNISO-TEST-2/);
     assert.match(r.stdout, /\/LiveOS\/squashfs\.img\s+<- .*squashfs\.img/);
     assert.match(r.stdout, /mksquashfs \/var\/lib\/containers\/storage\/.*\/merged /);
     assert.match(r.stdout, /xorriso -as mkisofs/);

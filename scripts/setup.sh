@@ -9,7 +9,7 @@ pkgs=(podman runc netavark aardvark-dns iptables uidmap fuse-overlayfs
   grub-common grub-pc-bin
   debootstrap
   qemu-system-x86 qemu-utils ovmf
-  zstd file)
+  zstd file time procps)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
