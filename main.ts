@@ -3,6 +3,7 @@
  * subcommand, dispatches to lib/subcommands/, and prints errors in one place.
  */
 import { CnisoError, ExitCode, formatError } from "./lib/errors.ts";
+import { bootTestCommand } from "./lib/subcommands/boot_test.ts";
 import { build, BUILD_HELP } from "./lib/subcommands/build.ts";
 import { check } from "./lib/subcommands/check.ts";
 import denoJson from "./deno.json" with { type: "json" };
@@ -14,6 +15,8 @@ Usage: cniso <command> [options]
 Commands:
   build IMAGE        turn a contract image into a hybrid BIOS+UEFI live ISO
   check IMAGE        check an image against the contract, build nothing
+  boot-test ISO      boot an ISO in QEMU (BIOS/UEFI/Secure Boot, CD/USB) and
+                     follow it to the live system
 
 Run "cniso <command> --help" for a command's options.
   -h, --help         show this help
@@ -21,7 +24,11 @@ Run "cniso <command> --help" for a command's options.
 
 ${BUILD_HELP.split("\n").slice(-1)[0]}`;
 
-const COMMANDS: Record<string, (args: string[]) => Promise<number>> = { build, check };
+const COMMANDS: Record<string, (args: string[]) => Promise<number>> = {
+  build,
+  check,
+  "boot-test": bootTestCommand,
+};
 
 async function main(args: string[]): Promise<number> {
   const [command, ...rest] = args;
