@@ -49,6 +49,11 @@ export interface BootResult {
 
 /** Seconds KVM gets to show any output before auto falls back to TCG. */
 const KVM_GRACE_SECS = 20;
+/**
+ * Once the kernel runs, a boot that prints nothing for this long is stuck. A
+ * live root that is never found looks like this: dracut waits in silence.
+ */
+export const STALL_SECS = 120;
 
 export async function bootTest(
   options: BootOptions,
@@ -162,6 +167,7 @@ async function bootOnce(
   let reason: string | undefined;
   let passed = false;
   let secureSeen = false;
+  let lastOutput = Date.now();
   let expectSeen = false;
   const reached = (name: string) => phases.some((p) => p.name === name);
   const keys = (s: string) => serial.write(new TextEncoder().encode(s));
@@ -202,8 +208,16 @@ async function bootOnce(
     const n = await Promise.race([readPromise, sleep(250).then(() => "idle" as const)]);
     if (n === "idle") {
       if (exited) reason = "QEMU exited (the machine powered off or reset)";
+      else if (reached("kernel") && (Date.now() - lastOutput) / 1000 > STALL_SECS) {
+        const last = phases.at(-1)!.name;
+        reason = `the boot stalled: no console output for ${STALL_SECS} s after the ${last} phase` +
+          (last === "initramfs"
+            ? " (the live root was not found: does root=live:CDLABEL= name the ISO's label?)"
+            : "");
+      }
       continue;
     }
+    lastOutput = Date.now();
     readPromise = undefined;
     if (n === null) {
       if (kvmFallback && phases.length === 0) return "kvm-stalled";

@@ -44,9 +44,7 @@ export function qemuArgs(s: QemuSetup): string[] {
     args.push("-machine", s.firmware === "uefi" ? "q35" : "pc");
   }
   args.push(
-    ...(s.accel === "kvm"
-      ? ["-accel", "kvm", "-cpu", "host"]
-      : ["-accel", "tcg,thread=multi", "-cpu", "max"]),
+    ...(s.accel === "kvm" ? ["-accel", "kvm", "-cpu", "host"] : ["-accel", "tcg,thread=multi"]),
   );
   if (s.firmware !== "bios") {
     args.push(

@@ -9,10 +9,22 @@ import { renderGrubConfig } from "./grub_config.ts";
 import type { ImageRoot } from "./image_root.ts";
 import { type ParsedIsoConfig, parseIsoConfig } from "./iso_config.ts";
 import { defaultLabel, labelProblem } from "./label.ts";
+import { hasDmsquashLive } from "./initramfs.ts";
 import { buildMenu, type Menu } from "./menu.ts";
 
 export interface InspectOptions extends DiscoverOptions {
   allowLabelMismatch?: boolean;
+}
+
+/** The warning for an initramfs without dmsquash-live (see initramfs.ts), or undefined. */
+export async function initramfsWarning(contract: Contract): Promise<string | undefined> {
+  const found = await hasDmsquashLive(contract.initramfs.hostPath);
+  if (found === true) return undefined;
+  const where = contract.initramfs.imagePath;
+  const check = `lsinitrd ${where} | grep dmsquash-live`;
+  return found === false
+    ? `${where} has no dracut dmsquash-live module: the ISO will not find its live root. Rebuild it with dracut --add dmsquash-live (check: ${check})`
+    : `could not look inside ${where} (unknown compression); make sure it has dmsquash-live: ${check}`;
 }
 
 export interface Inspection {

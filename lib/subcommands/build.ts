@@ -4,7 +4,7 @@ import { withCleanup } from "../cleanup.ts";
 import { InputError } from "../errors.ts";
 import { execute, progressSteps } from "../executor.ts";
 import { ImageRoot } from "../image_root.ts";
-import { inspect, inspectionError } from "../inspect.ts";
+import { initramfsWarning, inspect, inspectionError } from "../inspect.ts";
 import { openSource } from "../image_source.ts";
 import { formatPlan, makePlan, parseCompression } from "../plan.ts";
 import { makeProgress } from "../progress.ts";
@@ -30,6 +30,8 @@ Options:
       --allow-label-mismatch
                             only warn when an entry's root=live:CDLABEL= is not
                             the ISO label (such an entry cannot boot)
+      --chown UID:GID       owner of the ISO (default: when run as root, the owner
+                            of the directory the ISO is written to)
       --dry-run             print the plan (files and tool commands), run nothing
   -h, --help                show this help
 
@@ -44,6 +46,7 @@ const OPTIONS = {
   "no-bios": { type: "boolean" },
   "allow-label-mismatch": { type: "boolean" },
   "dry-run": { type: "boolean" },
+  chown: { type: "string" },
   help: { type: "boolean", short: "h" },
 } as const;
 
@@ -75,6 +78,7 @@ export async function build(args: string[]): Promise<number> {
   }
   const compression = parseCompression(values.compression ?? "zstd");
   const output = await outputTarget(values.output);
+  const owner = parseOwner(values.chown);
   const dryRun = values["dry-run"] ?? false;
   // Look the tools up before mounting anything: a missing one is found in a second.
   const tools = dryRun ? new Map() : await requireTools(BUILD_TOOLS);
@@ -116,11 +120,39 @@ export async function build(args: string[]): Promise<number> {
       return 0;
     }
     console.error(`cniso: building ${isoPath} from ${source.name} (label ${label})`);
+    // Looking inside the initramfs takes a second: do it while the tools run.
+    const initramfsCheck = initramfsWarning(contract).catch(() => undefined);
     await execute(plan, { tools, signal, progress: makeProgress(progressSteps(plan)) });
+    await setOwner(isoPath, owner);
+    const warning = await initramfsCheck;
+    if (warning) console.error(`cniso: warning: ${warning}`);
     const size = (await Deno.stat(isoPath)).size;
     console.log(`${isoPath} (${(size / 1024 / 1024).toFixed(0)} MiB)`);
     return 0;
   });
+}
+
+function parseOwner(text: string | undefined): { uid: number; gid: number } | undefined {
+  if (text === undefined) return undefined;
+  const m = /^(\d+):(\d+)$/.exec(text);
+  if (!m) throw new InputError(`--chown ${text}: expected UID:GID in numbers, e.g. 1000:1000`);
+  return { uid: Number(m[1]), gid: Number(m[2]) };
+}
+
+/**
+ * Gives the ISO to `owner`, or by default to the owner of its directory: a
+ * build run as root (sudo, or the builder container) should not leave the user
+ * an ISO they cannot delete.
+ */
+async function setOwner(iso: string, owner: { uid: number; gid: number } | undefined) {
+  if (Deno.uid() !== 0) return;
+  let target = owner;
+  if (!target) {
+    const dir = await Deno.stat(path.dirname(iso));
+    target = { uid: dir.uid ?? 0, gid: dir.gid ?? 0 };
+  }
+  if (target.uid === 0 && target.gid === 0) return;
+  await Deno.chown(iso, target.uid, target.gid);
 }
 
 /** Where the ISO goes: an existing directory, or a file whose directory exists. */

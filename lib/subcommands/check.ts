@@ -3,7 +3,7 @@ import { withCleanup } from "../cleanup.ts";
 import { InputError } from "../errors.ts";
 import { ImageRoot } from "../image_root.ts";
 import { openSource } from "../image_source.ts";
-import { inspect } from "../inspect.ts";
+import { initramfsWarning, inspect } from "../inspect.ts";
 import { parseOptions } from "./options.ts";
 
 export const CHECK_HELP = `Usage: cniso check IMAGE [options]
@@ -52,6 +52,25 @@ export async function check(args: string[]): Promise<number> {
       noBios: values["no-bios"],
       allowLabelMismatch: values["allow-label-mismatch"],
     });
+    if (result.ready) {
+      const warning = await initramfsWarning(result.ready.contract);
+      if (warning) {
+        result.findings.push({
+          item: "initramfs",
+          severity: "warning",
+          where: result.ready.contract.initramfs.imagePath,
+          detail: "no dmsquash-live found inside",
+          hint: warning,
+        });
+      } else {
+        result.findings.push({
+          item: "initramfs",
+          severity: "ok",
+          where: result.ready.contract.initramfs.imagePath,
+          detail: "has dracut's dmsquash-live",
+        });
+      }
+    }
     const rows = result.findings.map((f) => [MARK[f.severity], f.item, f.where, f.detail]);
     const widths = [4, 12, 44];
     console.log(`${source.name}:`);
