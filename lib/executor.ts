@@ -3,11 +3,11 @@
  * of the image, runs each step's tool, and renames the finished ISO into place.
  * Everything it makes is inside plan.workDir, which the caller removes.
  */
-import $ from "dax";
 import * as path from "node:path";
 import { ToolError } from "./errors.ts";
 import type { Plan, Step } from "./plan.ts";
 import type { Progress } from "./progress.ts";
+import { run } from "./run.ts";
 import type { ToolName } from "./tools.ts";
 
 const STDERR_LINES = 15;
@@ -59,13 +59,7 @@ export async function execute(plan: Plan, options: ExecuteOptions): Promise<void
 export async function runStep(step: Step, { tools, signal }: ExecuteOptions): Promise<void> {
   const exe = tools.get(step.tool);
   if (!exe) throw new ToolError(`internal: tool ${step.tool} was not looked up`);
-  const result = await $`${exe} ${step.args}`
-    .env(step.env ?? {})
-    .stdin("null")
-    .stdout("piped")
-    .stderr("piped")
-    .noThrow()
-    .signal(signal);
+  const result = await run(exe, step.args, { env: step.env, signal });
   signal.throwIfAborted();
   if (result.code !== 0) {
     const output = `${result.stderr}\n${result.stdout}`.trim();
@@ -74,7 +68,9 @@ export async function runStep(step: Step, { tools, signal }: ExecuteOptions): Pr
     }
     const tail = output.split("\n").slice(-STDERR_LINES).join("\n");
     throw new ToolError(
-      `${step.tool} failed (exit code ${result.code}) during "${step.title}"`,
+      `${step.tool} failed (exit code ${result.code}${
+        result.signal ? `, killed by ${result.signal}` : ""
+      }) during "${step.title}"`,
       tail ? `its last output:\n${tail}` : undefined,
     );
   }

@@ -1,13 +1,11 @@
 /** The few podman calls cniso makes: resolve an image, mount it read-only, unmount it. */
-import $ from "dax";
 import { InputError, ToolError } from "./errors.ts";
+import { run } from "./run.ts";
 
 /** Resolves a reference (localhost/img, an ID) to the image ID, or fails with exit 2. */
 export async function imageId(podman: string, ref: string): Promise<string> {
   if (ref.startsWith("-")) throw new InputError(`"${ref}" is not an image name`);
-  const r = await $`${podman} image inspect --format {{.Id}} ${ref}`.stdout("piped").stderr(
-    "piped",
-  ).noThrow();
+  const r = await run(podman, ["image", "inspect", "--format", "{{.Id}}", ref]);
   if (r.code !== 0) {
     if (/image not known|no such image|failed to find image/i.test(r.stderr)) {
       throw new InputError(
@@ -22,7 +20,7 @@ export async function imageId(podman: string, ref: string): Promise<string> {
 
 /** Mounts an image and returns its root directory. Needs root (podman's image mount does). */
 export async function mountImage(podman: string, id: string): Promise<string> {
-  const r = await $`${podman} image mount ${id}`.stdout("piped").stderr("piped").noThrow();
+  const r = await run(podman, ["image", "mount", id]);
   if (r.code !== 0) {
     const hint = /rootless|unshare/i.test(r.stderr)
       ? "podman image mount needs root: run cniso with sudo, or use the builder image (README)"
@@ -37,7 +35,7 @@ export async function mountImage(podman: string, id: string): Promise<string> {
 }
 
 export async function unmountImage(podman: string, id: string): Promise<void> {
-  const r = await $`${podman} image unmount ${id}`.stdout("piped").stderr("piped").noThrow();
+  const r = await run(podman, ["image", "unmount", id]);
   if (r.code !== 0) {
     throw new ToolError(`podman image unmount ${id} failed: ${lastLine(r.stderr)}`);
   }
