@@ -1,0 +1,128 @@
+/**
+ * The builder image (Containerfile): built with scripts/build-image.sh (podman's
+ * layer cache makes reruns quick), then run in both documented modes on the
+ * test image. The ISOs pass the build inspection; the host's containers keep
+ * their states; nothing stays mounted. Needs root and podman.
+ */
+import $ from "dax";
+import assert from "node:assert/strict";
+import { REPO, testImage } from "./support/images.ts";
+import { inspectIso } from "./support/iso_inspect.ts";
+
+let builder: Promise<string> | undefined;
+function builderImage(): Promise<string> {
+  builder ??= $`bash ${REPO}/scripts/build-image.sh localhost/cniso-test-builder`.text().then((
+    t,
+  ) => t.trim().split("\n").at(-1)!);
+  return builder;
+}
+
+/** Every host container with its state, for a before/after comparison. */
+async function hostContainers(): Promise<string> {
+  const ids = (await $`podman ps -aq`.text()).split("\n").filter(Boolean);
+  const rows = [];
+  for (const id of ids) {
+    rows.push(
+      (await $`podman inspect -f ${"{{.Name}} {{.State.Status}} {{.State.StartedAt}} {{.State.FinishedAt}}"} ${id}`
+        .text()).trim(),
+    );
+  }
+  return rows.sort().join("\n");
+}
+
+async function kernelVersion(image: string): Promise<string> {
+  const root = (await $`podman image mount ${image}`.text()).trim();
+  try {
+    return [...Deno.readDirSync(`${root}/usr/lib/modules`)][0].name;
+  } finally {
+    await $`podman image unmount ${image}`.quiet();
+  }
+}
+
+async function withProbeContainers(fn: () => Promise<void>) {
+  const base = "localhost/cniso-base:bookworm";
+  await $`podman rm -f cniso-probe-exited cniso-probe-created`.quiet().noThrow();
+  await $`podman run --name cniso-probe-exited ${base} true`.quiet();
+  await $`podman create --name cniso-probe-created ${base} sleep 1`.quiet();
+  try {
+    await fn();
+  } finally {
+    await $`podman rm -f cniso-probe-exited cniso-probe-created`.quiet().noThrow();
+  }
+}
+
+Deno.test("builder image (root, podman): privileged mode, as README types it; host containers untouched", async () => {
+  const image = await testImage("live");
+  const cniso = await builderImage();
+  const out = await Deno.makeTempDir({ prefix: "cniso-builder-" });
+  try {
+    await Deno.chown(out, 1234, 1235);
+    await withProbeContainers(async () => {
+      const before = await hostContainers();
+      assert.match(before, /cniso-probe-exited exited/);
+      const r =
+        await $`podman run --rm --privileged -v /var/lib/containers/storage:/var/lib/containers/storage -v ${out}:/output ${cniso} ${image}`
+          .stdout("piped").stderr("piped").noThrow();
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(r.stdout, /\/output\/CNISO-TEST-2\.iso \(\d+ MiB\)/);
+      assert.equal(await hostContainers(), before, "the host's containers keep their states");
+    });
+    const iso = `${out}/CNISO-TEST-2.iso`;
+    const info = await Deno.stat(iso);
+    assert.deepEqual([info.uid, info.gid], [1234, 1235], "owned by the output directory's owner");
+    await inspectIso(iso, image, {
+      label: "CNISO-TEST-2",
+      vendor: "debian",
+      kernelVersion: await kernelVersion(image),
+    });
+    assert.equal((await $`podman image mount`.text()).trim(), "", "nothing left mounted");
+  } finally {
+    await Deno.remove(out, { recursive: true });
+  }
+});
+
+Deno.test("builder image (root, podman): unprivileged mode with --rootfs on an image mount", async () => {
+  const image = await testImage("live");
+  const cniso = await builderImage();
+  const out = await Deno.makeTempDir({ prefix: "cniso-builder-" });
+  try {
+    const r =
+      await $`podman run --rm --mount type=image,source=${image},destination=/image -v ${out}:/output ${cniso} --rootfs /image`
+        .stdout("piped").stderr("piped").noThrow();
+    assert.equal(r.code, 0, r.stderr);
+    await inspectIso(`${out}/CNISO-TEST-2.iso`, image, {
+      label: "CNISO-TEST-2",
+      vendor: "debian",
+      kernelVersion: await kernelVersion(image),
+    });
+    // The other subcommands are reachable through the same entry point.
+    const check =
+      await $`podman run --rm --mount type=image,source=${image},destination=/image ${cniso} check --rootfs /image`
+        .stdout("piped").stderr("piped").noThrow();
+    assert.equal(check.code, 0, check.stderr);
+    assert.match(check.stdout, /OK: \/image can be built \(label CNISO-TEST-2\)/);
+    const version = await $`podman run --rm ${cniso} --version`.text();
+    assert.match(version, /^cniso \d+\.\d+\.\d+/);
+  } finally {
+    await Deno.remove(out, { recursive: true });
+  }
+});
+
+Deno.test("deno task compile fails with a clear message, not a hang, when Deno's server is unreachable", async () => {
+  const out = await Deno.makeTempDir();
+  try {
+    const r = await $`bash ${REPO}/scripts/compile.sh ${out}/cniso`.stdout("piped").stderr("piped")
+      .noThrow()
+      .timeout("6m");
+    if (r.code === 0) {
+      // Where Deno's server is reachable the binary is made: it must run.
+      const v = await $`${out}/cniso --version`.text();
+      assert.match(v, /^cniso /);
+    } else {
+      assert.equal(r.code, 1);
+      assert.match(r.stderr, /could not download Deno's runtime \(denort\)/);
+    }
+  } finally {
+    await Deno.remove(out, { recursive: true });
+  }
+});
