@@ -15,7 +15,7 @@ import { execute, runStep } from "../lib/executor.ts";
 import { ImageRoot } from "../lib/image_root.ts";
 import { inspect } from "../lib/inspect.ts";
 import { makePlan, parseCompression } from "../lib/plan.ts";
-import { requireTools } from "../lib/tools.ts";
+import { BUILD_TOOLS, requireTools } from "../lib/tools.ts";
 import { exampleImage, REPO } from "../tests/support/images.ts";
 
 const { values } = parseArgs({
@@ -49,15 +49,7 @@ async function cnisoRun(): Promise<{ secs: number; maxRssKiB: number }> {
 }
 
 async function bareRun(): Promise<{ mksquashfs: number; xorriso: number }> {
-  const tools = await requireTools([
-    "mksquashfs",
-    "xorriso",
-    "grub-mkimage",
-    "mkfs.fat",
-    "mmd",
-    "mcopy",
-    "implantisomd5",
-  ]);
+  const tools = await requireTools(BUILD_TOOLS);
   const root = (await $`podman image mount ${image}`.text()).trim();
   const work = await Deno.makeTempDir({ dir, prefix: "bare-" });
   try {

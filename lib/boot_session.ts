@@ -8,7 +8,7 @@ import * as path from "node:path";
 import {
   type Accel,
   CONSOLE_ARGS,
-  FAILURES,
+  BOOTLOADER_FAILURES,
   type Firmware,
   linuxLineInEditor,
   type Media,
@@ -16,6 +16,7 @@ import {
   PHASES,
   qemuArgs,
   SECURE_BOOT,
+  SYSTEM_FAILURES,
   stripAnsi,
 } from "./boot_test.ts";
 import type { Cleanup } from "./cleanup.ts";
@@ -189,7 +190,10 @@ async function bootOnce(
     }
     if (SECURE_BOOT.test(line)) secureSeen = true;
     if (options.expect?.test(line)) expectSeen = true;
-    const failure = FAILURES.map((re) => re.exec(line)).find((m) => m);
+    const failures = stage === "booting" && !reached("kernel")
+      ? [...BOOTLOADER_FAILURES, ...SYSTEM_FAILURES]
+      : SYSTEM_FAILURES;
+    const failure = failures.map((re) => re.exec(line)).find((m) => m);
     if (failure && !reason) reason = `the boot failed: "${failure[0].trim()}"`;
   };
 

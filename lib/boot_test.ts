@@ -111,13 +111,21 @@ export const PHASES: Phase[] = [
   },
 ];
 
-/** Signs that the boot will not get further. */
-export const FAILURES: RegExp[] = [
-  /error: (file .* not found|.*you need to load the kernel first|no such device|bad shim signature|.*invalid signature)/,
+/**
+ * GRUB's errors once the entry was started (before the kernel runs). Errors
+ * before that are not fatal: distributions' embedded configs search for files
+ * that are not there and carry on ("error: no such device: /.disk/info").
+ */
+export const BOOTLOADER_FAILURES: RegExp[] = [
+  /error: (file .* not found|.*you need to load the kernel first|.*bad shim signature|.*invalid signature|.*[Ss]ecure [Bb]oot forbids)/,
+];
+
+/** Signs that the booted system will not get further. */
+export const SYSTEM_FAILURES: RegExp[] = [
   /Kernel panic/,
   /You are in emergency mode|Entering emergency mode|dracut Warning: Could not boot|Give root password for maintenance/,
   // The live root never appeared (a CDLABEL that names no medium, a missing driver).
-  /Timed out waiting for device .*(by\\x2dlabel|by-label|root|live)|Could not find the root|does not exist\s*$/,
+  /Timed out waiting for device .*(by\\x2dlabel|by-label|root|live)|Could not find the root/,
 ];
 
 export const SECURE_BOOT = /[Ss]ecure boot enabled/;

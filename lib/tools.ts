@@ -64,3 +64,14 @@ export async function requireTools(tools: ToolName[]): Promise<Map<ToolName, str
   }
   return found;
 }
+
+/** The tools `cniso build` runs. */
+export const BUILD_TOOLS: ToolName[] = [
+  "mksquashfs",
+  "xorriso",
+  "grub-mkimage",
+  "mkfs.fat",
+  "mmd",
+  "mcopy",
+  "implantisomd5",
+];

@@ -4,7 +4,13 @@
  */
 import $ from "dax";
 import assert from "node:assert/strict";
-import { cniso, testImage, withMountedImage } from "./support/images.ts";
+import {
+  cniso,
+  spawnCniso,
+  testImage,
+  waitForProcess,
+  withMountedImage,
+} from "./support/images.ts";
 import { inspectIso } from "./support/iso_inspect.ts";
 
 async function kernelVersion(image: string) {
@@ -116,27 +122,8 @@ Deno.test("build (root, podman): SIGINT during mksquashfs leaves no mount, no te
   const dir = await Deno.makeTempDir({ prefix: "cniso-build-" });
   try {
     // xz is slow enough to be caught in the middle.
-    const child = new Deno.Command(Deno.execPath(), {
-      args: [
-        "run",
-        "-A",
-        `${import.meta.dirname}/../main.ts`,
-        "build",
-        image,
-        "-o",
-        `${dir}/x.iso`,
-        "--compression",
-        "xz",
-      ],
-      stdout: "piped",
-      stderr: "piped",
-    }).spawn();
-    let running = false;
-    for (let i = 0; i < 600 && !running; i++) {
-      await new Promise((r) => setTimeout(r, 100));
-      running = (await $`pgrep -f ${"mksquashfs .*" + dir}`.noThrow().quiet().code()) === 0;
-    }
-    assert.ok(running, "mksquashfs started");
+    const child = spawnCniso(["build", image, "-o", `${dir}/x.iso`, "--compression", "xz"]);
+    assert.ok(await waitForProcess(`mksquashfs .*${dir}`), "mksquashfs started");
     child.kill("SIGINT");
     const out = await child.output();
     const stderr = new TextDecoder().decode(out.stderr);

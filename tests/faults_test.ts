@@ -8,25 +8,15 @@
 import $ from "dax";
 import assert from "node:assert/strict";
 import * as path from "node:path";
-import { cniso, REPO, testImage } from "./support/images.ts";
+import { cniso, spawnCniso, testImage, waitForProcess } from "./support/images.ts";
+import { BUILD_TOOLS } from "../lib/tools.ts";
 import { report } from "./support/iso_inspect.ts";
 import { makeTree, put } from "./support/tree.ts";
-
-const TOOLS = [
-  "podman",
-  "mksquashfs",
-  "xorriso",
-  "grub-mkimage",
-  "mkfs.fat",
-  "mmd",
-  "mcopy",
-  "implantisomd5",
-];
 
 /** A PATH directory with the real tools, where some are replaced by scripts. */
 async function fakePath(replace: Record<string, string | null>): Promise<string> {
   const dir = await Deno.makeTempDir({ prefix: "cniso-path-" });
-  for (const tool of TOOLS) {
+  for (const tool of ["podman", ...BUILD_TOOLS]) {
     if (tool in replace) {
       const script = replace[tool];
       if (script !== null) {
@@ -123,19 +113,11 @@ for (
     const bin = await fakePath({ [tool]: "exec sleep 120" });
     const out = await Deno.makeTempDir({ prefix: "cniso-signal-" });
     try {
-      const child = new Deno.Command(Deno.execPath(), {
-        args: ["run", "-A", `${REPO}/main.ts`, "build", image, "-o", out],
-        // The sleeper shadows the real tool; podman still finds what it needs.
-        env: { PATH: `${bin}:/usr/sbin:/usr/bin:/sbin:/bin` },
-        stdout: "piped",
-        stderr: "piped",
-      }).spawn();
-      let running = false;
-      for (let i = 0; i < 600 && !running; i++) {
-        await new Promise((r) => setTimeout(r, 100));
-        running = (await $`pgrep -f ${"^sleep 120$"}`.noThrow().quiet().code()) === 0;
-      }
-      assert.ok(running, `${tool} (the sleeper) started`);
+      // The sleeper shadows the real tool; podman still finds what it needs.
+      const child = spawnCniso(["build", image, "-o", out], {
+        PATH: `${bin}:/usr/sbin:/usr/bin:/sbin:/bin`,
+      });
+      assert.ok(await waitForProcess("^sleep 120$"), `${tool} (the sleeper) started`);
       child.kill(signal);
       const result = await child.output();
       const stderr = new TextDecoder().decode(result.stderr);

@@ -8,7 +8,7 @@ import { initramfsWarning, inspect, inspectionError } from "../inspect.ts";
 import { openSource } from "../image_source.ts";
 import { formatPlan, makePlan, parseCompression } from "../plan.ts";
 import { makeProgress } from "../progress.ts";
-import { requireTools, type ToolName } from "../tools.ts";
+import { BUILD_TOOLS, requireTools } from "../tools.ts";
 import { parseOptions } from "./options.ts";
 
 export const BUILD_HELP = `Usage: cniso build IMAGE [options]
@@ -49,16 +49,6 @@ const OPTIONS = {
   chown: { type: "string" },
   help: { type: "boolean", short: "h" },
 } as const;
-
-const BUILD_TOOLS: ToolName[] = [
-  "mksquashfs",
-  "xorriso",
-  "grub-mkimage",
-  "mkfs.fat",
-  "mmd",
-  "mcopy",
-  "implantisomd5",
-];
 
 export async function build(args: string[]): Promise<number> {
   const { values, positionals } = parseOptions("build", args, OPTIONS);

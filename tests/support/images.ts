@@ -98,3 +98,22 @@ export async function cniso(args: string[], options: { env?: Record<string, stri
   const dec = new TextDecoder();
   return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
 }
+
+/** Starts the CLI without waiting for it (to signal it mid-build). */
+export function spawnCniso(args: string[], env?: Record<string, string>): Deno.ChildProcess {
+  return new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", path.join(REPO, "main.ts"), ...args],
+    env,
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+}
+
+/** Waits (up to a minute) until a process whose command line matches `pattern` runs. */
+export async function waitForProcess(pattern: string): Promise<boolean> {
+  for (let i = 0; i < 600; i++) {
+    if ((await $`pgrep -f ${pattern}`.noThrow().quiet().code()) === 0) return true;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return false;
+}
