@@ -104,7 +104,8 @@ export const PHASES: Phase[] = [
   { name: "bootloader menu", pattern: /to edit the commands/ },
   { name: "kernel", pattern: /Linux version \d/ },
   { name: "initramfs", pattern: /Run \/init as init process|dracut-\d+|in initrd/ },
-  { name: "live root mounted", pattern: /Mounted .*[sS]ysroot|Switching root/ },
+  // The initrd switches to the real root only once /sysroot is mounted.
+  { name: "live root mounted", pattern: /Mounted .*[sS]ysroot|initrd-switch-root|Switching root/ },
   {
     name: "target reached",
     pattern: /Reached target .*(Multi-User System|Graphical Interface)|login: /,
