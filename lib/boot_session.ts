@@ -30,6 +30,7 @@ export interface BootOptions {
   expect?: RegExp;
   timeoutSecs: number;
   memoryMiB: number;
+  cpu?: string;
   screenshot?: string;
   serialLog?: string;
   qemu: string;
@@ -117,6 +118,7 @@ async function bootOnce(
     media: options.media,
     accel,
     memoryMiB: options.memoryMiB,
+    cpu: options.cpu,
     ovmfCode,
     ovmfVars,
     serialSocket: path.join(dir, "serial.sock"),

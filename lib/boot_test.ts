@@ -28,6 +28,8 @@ export interface QemuSetup {
   media: Media;
   accel: Accel;
   memoryMiB: number;
+  /** QEMU's -cpu model; undefined: "host" under KVM, QEMU's default under TCG. */
+  cpu?: string;
   /** OVMF code file, and the per-run copy of its variable store (UEFI only). */
   ovmfCode?: string;
   ovmfVars?: string;
@@ -44,7 +46,9 @@ export function qemuArgs(s: QemuSetup): string[] {
     args.push("-machine", s.firmware === "uefi" ? "q35" : "pc");
   }
   args.push(
-    ...(s.accel === "kvm" ? ["-accel", "kvm", "-cpu", "host"] : ["-accel", "tcg,thread=multi"]),
+    ...(s.accel === "kvm"
+      ? ["-accel", "kvm", "-cpu", s.cpu ?? "host"]
+      : ["-accel", "tcg,thread=multi", ...(s.cpu ? ["-cpu", s.cpu] : [])]),
   );
   if (s.firmware !== "bios") {
     args.push(

@@ -36,7 +36,9 @@ Deno.test("boot-test: QEMU arguments per firmware and medium", () => {
   assert.match(secure, /if=pflash,format=raw,unit=0,readonly=on,file=\/c\.fd/);
   assert.match(secure, /if=pflash,format=raw,unit=1,file=\/t\/v\.fd/);
   assert.match(secure, /-device qemu-xhci -device usb-storage,drive=usb,bootindex=0/);
-  assert.match(secure, /-accel kvm/);
+  assert.match(secure, /-accel kvm -cpu host/);
+  const cpu = qemuArgs({ ...setup, firmware: "bios", media: "cd", accel: "tcg", cpu: "Nehalem" });
+  assert.match(cpu.join(" "), /-accel tcg,thread=multi -cpu Nehalem/);
   assert.match(secure, /socket,id=serial0,path=\/t\/s\.sock,server=on,wait=on,logfile=\/t\/s\.log/);
 });
 

@@ -22,6 +22,8 @@ Options:
       --timeout SECONDS     bound for the whole run (default: 600)
       --accel auto|kvm|tcg  auto uses KVM when it works, else TCG (default: auto)
       --memory MIB          guest memory (default: 2048)
+      --cpu MODEL           QEMU CPU model (default: host under KVM, QEMU's default
+                            under TCG; e.g. Nehalem for x86-64-v2 images)
       --screenshot FILE.png write a picture of the screen at the end
       --serial-log FILE     keep everything the serial console printed
   -h, --help                show this help
@@ -37,6 +39,7 @@ const OPTIONS = {
   timeout: { type: "string" },
   accel: { type: "string" },
   memory: { type: "string" },
+  cpu: { type: "string" },
   screenshot: { type: "string" },
   "serial-log": { type: "string" },
   help: { type: "boolean", short: "h" },
@@ -91,6 +94,11 @@ export async function bootTestCommand(args: string[]): Promise<number> {
   if (values.screenshot !== undefined && !values.screenshot.endsWith(".png")) {
     throw new InputError(`--screenshot ${values.screenshot}: the file name must end in .png`);
   }
+  if (values.cpu !== undefined && !/^[A-Za-z0-9][A-Za-z0-9_.+=,-]*$/.test(values.cpu)) {
+    throw new InputError(
+      `--cpu ${values.cpu}: not a QEMU CPU model (see qemu-system-x86_64 -cpu help)`,
+    );
+  }
   const timeoutSecs = positiveInt("timeout", values.timeout, 600);
   const memoryMiB = positiveInt("memory", values.memory, 2048);
   const tools = await requireTools(["qemu-system-x86_64", "xorriso"]);
@@ -107,6 +115,7 @@ export async function bootTestCommand(args: string[]): Promise<number> {
         expect,
         timeoutSecs,
         memoryMiB,
+        cpu: values.cpu,
         screenshot: values.screenshot,
         serialLog: values["serial-log"],
         qemu: tools.get("qemu-system-x86_64")!,
