@@ -110,14 +110,16 @@ for (
 ) {
   Deno.test(`fault (root, podman): ${signal} while ${tool} runs: exit ${code}, nothing left`, async () => {
     const image = await testImage("live");
-    const bin = await fakePath({ [tool]: "exec sleep 120" });
+    // A duration no other process has, so the sleeper is found by its command line.
+    const sleeper = `sleep 120.${Math.floor(Math.random() * 1e6)}`;
+    const bin = await fakePath({ [tool]: `exec ${sleeper}` });
     const out = await Deno.makeTempDir({ prefix: "cniso-signal-" });
     try {
       // The sleeper shadows the real tool; podman still finds what it needs.
       const child = spawnCniso(["build", image, "-o", out], {
         PATH: `${bin}:/usr/sbin:/usr/bin:/sbin:/bin`,
       });
-      assert.ok(await waitForProcess("^sleep 120$"), `${tool} (the sleeper) started`);
+      assert.ok(await waitForProcess(`^${sleeper}$`), `${tool} (the sleeper) started`);
       child.kill(signal);
       const result = await child.output();
       const stderr = new TextDecoder().decode(result.stderr);
@@ -126,7 +128,7 @@ for (
       assert.deepEqual(leftovers(out), []);
       assert.equal(await mounted(), "");
       assert.equal(
-        await $`pgrep -f ${"^sleep 120$"}`.noThrow().quiet().code(),
+        await $`pgrep -f ${`^${sleeper}$`}`.noThrow().quiet().code(),
         1,
         "the tool was stopped",
       );
