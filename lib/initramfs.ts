@@ -1,84 +1,89 @@
 /**
  * Looks inside an initramfs for dracut's dmsquash-live module, the piece that
- * finds and mounts a live root. An initramfs is one or more cpio archives, the
- * first ones often uncompressed (early microcode), the last compressed.
+ * finds and mounts a live root. An initramfs is one or more cpio archives: the
+ * first ones often uncompressed (early microcode), the last one compressed.
+ * The search runs in native tools (grep, gzip/zstd/xz), off the JS thread, so
+ * `build` can do it while mksquashfs runs.
  */
-import $ from "dax";
+import { run } from "./run.ts";
 
-const MAGICS: { name: string; bytes: number[]; command?: string[] }[] = [
-  { name: "gzip", bytes: [0x1f, 0x8b] },
-  { name: "zstd", bytes: [0x28, 0xb5, 0x2f, 0xfd], command: ["zstd", "-dcq"] },
-  { name: "xz", bytes: [0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00], command: ["xz", "-dcq"] },
+const NEEDLE = "dmsquash-live";
+
+const COMPRESSIONS: { magic: number[]; tool: string }[] = [
+  { magic: [0x1f, 0x8b], tool: "gzip" },
+  { magic: [0x28, 0xb5, 0x2f, 0xfd], tool: "zstd" },
+  { magic: [0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00], tool: "xz" },
 ];
 
 /**
  * true: the module is there; false: it is not; undefined: could not tell
- * (a compression cniso cannot read here).
+ * (an unknown compression, or its tool is not installed).
  */
 export async function hasDmsquashLive(file: string): Promise<boolean | undefined> {
-  const data = await Deno.readFile(file);
-  const needle = new TextEncoder().encode("dmsquash-live");
-  if (indexOf(data, needle) >= 0) return true;
-  // The compressed archive starts after the uncompressed ones (at a 4-byte boundary).
-  for (let offset = 0; offset < Math.min(data.length, 64 * 1024 * 1024); offset += 4) {
-    const magic = MAGICS.find((m) => m.bytes.every((b, i) => data[offset + i] === b));
-    if (!magic) {
-      if (offset === 0 && !startsWith(data, "070701") && !startsWith(data, "070702")) break;
-      continue;
-    }
-    const stream = new Blob([data.subarray(offset)]).stream();
-    if (magic.name === "gzip") {
-      return await streamHas(stream.pipeThrough(new DecompressionStream("gzip")), needle);
-    }
-    if (!magic.command || !(await $.which(magic.command[0]))) return undefined;
-    const child = new Deno.Command(magic.command[0], {
-      args: magic.command.slice(1),
-      stdin: "piped",
-      stdout: "piped",
-      stderr: "null",
-    }).spawn();
-    const writing = stream.pipeTo(child.stdin).catch(() => {});
-    const found = await streamHas(child.stdout, needle);
-    try {
-      child.kill();
-    } catch { /* done */ }
-    await writing;
-    await child.status;
-    return found;
-  }
-  return undefined;
+  const plain = await run("grep", ["-q", "-a", "-F", "-e", NEEDLE, file]);
+  if (plain.code === 0) return true;
+  const offset = await compressedOffset(file);
+  if (offset === undefined) return undefined;
+  const head = await readAt(file, offset, 8);
+  const compression = COMPRESSIONS.find((c) => c.magic.every((b, i) => head[i] === b));
+  if (!compression) return undefined;
+  // The file name is passed as "$1", never spliced into the script.
+  const script = `tail -c +${
+    offset + 1
+  } "$1" | ${compression.tool} -dcq 2>/dev/null | grep -q -a -F -e ${NEEDLE}`;
+  const r = await run("sh", ["-c", script, "sh", file]);
+  if (r.code === 0) return true;
+  return r.code === 1 ? false : undefined;
 }
 
-async function streamHas(stream: ReadableStream<Uint8Array>, needle: Uint8Array): Promise<boolean> {
-  let carry = new Uint8Array(0);
+/** Skips the uncompressed cpio archives (newc format) at the start; returns where the rest begins. */
+async function compressedOffset(file: string): Promise<number | undefined> {
+  const size = (await Deno.stat(file)).size;
+  let offset = 0;
+  for (let entries = 0; offset < size && entries < 100000; entries++) {
+    const header = await readAt(file, offset, 110);
+    const magic = new TextDecoder().decode(header.subarray(0, 6));
+    if (magic !== "070701" && magic !== "070702") {
+      // Between archives: zero padding up to the next one.
+      if (header.every((b) => b === 0)) {
+        offset += 110;
+        continue;
+      }
+      const zeros = header.findIndex((b) => b !== 0);
+      if (zeros > 0) {
+        offset += zeros;
+        continue;
+      }
+      return offset;
+    }
+    const field = (i: number) =>
+      parseInt(new TextDecoder().decode(header.subarray(6 + i * 8, 14 + i * 8)), 16);
+    const fileSize = field(6);
+    const nameSize = field(11);
+    const name = new TextDecoder().decode(await readAt(file, offset + 110, nameSize - 1));
+    offset += align4(110 + nameSize) + align4(fileSize);
+    if (name === "TRAILER!!!") continue;
+  }
+  return offset < size ? offset : undefined;
+}
+
+function align4(n: number): number {
+  return (n + 3) & ~3;
+}
+
+async function readAt(file: string, offset: number, length: number): Promise<Uint8Array> {
+  const f = await Deno.open(file);
   try {
-    for await (const chunk of stream) {
-      const joined = new Uint8Array(carry.length + chunk.length);
-      joined.set(carry);
-      joined.set(chunk, carry.length);
-      if (indexOf(joined, needle) >= 0) return true;
-      carry = joined.slice(Math.max(0, joined.length - needle.length + 1));
+    await f.seek(offset, Deno.SeekMode.Start);
+    const buf = new Uint8Array(length);
+    let got = 0;
+    while (got < length) {
+      const n = await f.read(buf.subarray(got));
+      if (n === null) break;
+      got += n;
     }
-  } catch {
-    // A truncated or corrupt archive: whatever was read did not have it.
+    return buf.subarray(0, got);
+  } finally {
+    f.close();
   }
-  return false;
-}
-
-function startsWith(data: Uint8Array, text: string): boolean {
-  return [...text].every((c, i) => data[i] === c.charCodeAt(0));
-}
-
-function indexOf(hay: Uint8Array, needle: Uint8Array): number {
-  const first = needle[0];
-  for (
-    let i = hay.indexOf(first);
-    i >= 0 && i <= hay.length - needle.length;
-    i = hay.indexOf(first, i + 1)
-  ) {
-    let j = 1;
-    while (j < needle.length && hay[i + j] === needle[j]) j++;
-    if (j === needle.length) return i;
-  }
-  return -1;
 }
