@@ -11,7 +11,7 @@
 import $ from "dax";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
-import { execute, runStep } from "../lib/executor.ts";
+import { runStep, stage } from "../lib/executor.ts";
 import { ImageRoot } from "../lib/image_root.ts";
 import { inspect } from "../lib/inspect.ts";
 import { makePlan, parseCompression } from "../lib/plan.ts";
@@ -65,26 +65,15 @@ async function bareRun(): Promise<{ mksquashfs: number; xorriso: number }> {
       workDir: work,
       compression: parseCompression(values.compression!),
     });
-    const signal = new AbortController().signal;
-    const timed = ["mksquashfs", "xorriso"];
-    // Everything else (staging, boot images) is prepared untimed.
-    await execute({
-      ...plan,
-      steps: plan.steps.filter((s) => !timed.includes(s.tool) && s.tool !== "implantisomd5"),
-      tempIso: path.join(work, "none"),
-      output: path.join(work, "none"),
-    }, {
-      tools,
-      signal,
-      progress: { step: (_t, fn) => fn() },
-    }).catch(() => {});
+    const options = { tools, signal: new AbortController().signal };
     const step = (tool: string) => plan.steps.find((s) => s.tool === tool)!;
-    const mksquashfs = await seconds(() =>
-      runStep(step("mksquashfs"), { tools, signal, progress: { step: (_t, fn) => fn() } })
-    );
-    const xorriso = await seconds(() =>
-      runStep(step("xorriso"), { tools, signal, progress: { step: (_t, fn) => fn() } })
-    );
+    // Everything but the two timed tools is prepared untimed; implantisomd5 is not run.
+    await stage(plan);
+    for (const s of plan.steps) {
+      if (!["mksquashfs", "xorriso", "implantisomd5"].includes(s.tool)) await runStep(s, options);
+    }
+    const mksquashfs = await seconds(() => runStep(step("mksquashfs"), options));
+    const xorriso = await seconds(() => runStep(step("xorriso"), options));
     return { mksquashfs, xorriso };
   } finally {
     await $`podman image unmount ${image}`.quiet();

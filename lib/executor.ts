@@ -16,6 +16,8 @@ export interface ExecuteOptions {
   tools: Map<ToolName, string>;
   signal: AbortSignal;
   progress: Progress;
+  /** Give the ISO to this owner before it is moved into place. */
+  owner?: { uid: number; gid: number };
 }
 
 /** The number of progress steps `execute` reports (for "[n/total]"). */
@@ -24,15 +26,18 @@ export function progressSteps(plan: Plan): number {
   return 2 + plan.steps.filter((s) => s.tool !== "mcopy" && s.tool !== "mmd").length;
 }
 
+/** Writes the generated files and copies the BIOS modules into the work directory. */
+export async function stage(plan: Plan): Promise<void> {
+  for (const w of plan.writes) await guard(w.path, () => Deno.writeTextFile(w.path, w.content));
+  for (const c of plan.copies) {
+    await Deno.mkdir(path.dirname(c.target), { recursive: true });
+    await guard(c.target, () => Deno.copyFile(c.source, c.target));
+  }
+}
+
 export async function execute(plan: Plan, options: ExecuteOptions): Promise<void> {
   const { signal, progress } = options;
-  await progress.step("stage boot files", async () => {
-    for (const w of plan.writes) await writeFile(w.path, w.content);
-    for (const c of plan.copies) {
-      await Deno.mkdir(path.dirname(c.target), { recursive: true });
-      await guard(c.target, () => Deno.copyFile(c.source, c.target));
-    }
-  });
+  await progress.step("stage boot files", () => stage(plan));
   // mmd/mcopy are quick: show them as part of the mkfs.fat step.
   let i = 0;
   while (i < plan.steps.length) {
@@ -50,13 +55,16 @@ export async function execute(plan: Plan, options: ExecuteOptions): Promise<void
     i += group.length;
   }
   signal.throwIfAborted();
-  await progress.step(
-    "move the ISO into place",
-    () => guard(plan.output, () => Deno.rename(plan.tempIso, plan.output)),
-  );
+  await progress.step("move the ISO into place", async () => {
+    if (options.owner) await Deno.chown(plan.tempIso, options.owner.uid, options.owner.gid);
+    await guard(plan.output, () => Deno.rename(plan.tempIso, plan.output));
+  });
 }
 
-export async function runStep(step: Step, { tools, signal }: ExecuteOptions): Promise<void> {
+export async function runStep(
+  step: Step,
+  { tools, signal }: Pick<ExecuteOptions, "tools" | "signal">,
+): Promise<void> {
   const exe = tools.get(step.tool);
   if (!exe) throw new ToolError(`internal: tool ${step.tool} was not looked up`);
   const result = await run(exe, step.args, { env: step.env, signal });
@@ -74,10 +82,6 @@ export async function runStep(step: Step, { tools, signal }: ExecuteOptions): Pr
       tail ? `its last output:\n${tail}` : undefined,
     );
   }
-}
-
-async function writeFile(file: string, content: string) {
-  await guard(file, () => Deno.writeTextFile(file, content));
 }
 
 /** Turns a full disk into a clear error; other errors pass through. */

@@ -112,8 +112,12 @@ export async function build(args: string[]): Promise<number> {
     console.error(`cniso: building ${isoPath} from ${source.name} (label ${label})`);
     // Looking inside the initramfs takes a second: do it while the tools run.
     const initramfsCheck = initramfsWarning(contract).catch(() => undefined);
-    await execute(plan, { tools, signal, progress: makeProgress(progressSteps(plan)) });
-    await setOwner(isoPath, owner);
+    await execute(plan, {
+      tools,
+      signal,
+      progress: makeProgress(progressSteps(plan)),
+      owner: await isoOwner(isoPath, owner),
+    });
     const warning = await initramfsCheck;
     if (warning) console.error(`cniso: warning: ${warning}`);
     const size = (await Deno.stat(isoPath)).size;
@@ -130,19 +134,18 @@ function parseOwner(text: string | undefined): { uid: number; gid: number } | un
 }
 
 /**
- * Gives the ISO to `owner`, or by default to the owner of its directory: a
- * build run as root (sudo, or the builder container) should not leave the user
- * an ISO they cannot delete.
+ * Who gets the ISO: `--chown`, or by default the owner of its directory, so a
+ * build run as root (sudo, or the builder container) does not leave the user an
+ * ISO they cannot delete. Undefined: leave it as it is.
  */
-async function setOwner(iso: string, owner: { uid: number; gid: number } | undefined) {
-  if (Deno.uid() !== 0) return;
-  let target = owner;
-  if (!target) {
-    const dir = await Deno.stat(path.dirname(iso));
-    target = { uid: dir.uid ?? 0, gid: dir.gid ?? 0 };
-  }
-  if (target.uid === 0 && target.gid === 0) return;
-  await Deno.chown(iso, target.uid, target.gid);
+async function isoOwner(
+  iso: string,
+  owner: { uid: number; gid: number } | undefined,
+): Promise<{ uid: number; gid: number } | undefined> {
+  if (Deno.uid() !== 0) return undefined;
+  if (owner) return owner;
+  const dir = await Deno.stat(path.dirname(iso));
+  return dir.uid ? { uid: dir.uid, gid: dir.gid ?? 0 } : undefined;
 }
 
 /** Where the ISO goes: an existing directory, or a file whose directory exists. */
