@@ -69,7 +69,7 @@ const EFI_FILES = {
 export async function discover(
   root: ImageRoot,
   options: DiscoverOptions = {},
-): Promise<{ contract?: Contract; findings: Finding[] }> {
+): Promise<{ contract?: Contract; isoYaml?: Contract["isoYaml"]; findings: Finding[] }> {
   const findings: Finding[] = [];
   const ok = (item: string, where: string, detail: string) =>
     findings.push({ item, severity: "ok", where, detail });
@@ -239,8 +239,10 @@ export async function discover(
     ok("os-release", osReleaseFile.resolved.imagePath, osRelease?.PRETTY_NAME ?? "");
   }
 
-  if (findings.some((f) => f.severity === "error")) return { findings };
+  // iso.yaml is returned even when other pieces are missing, so `check` can judge it too.
+  if (findings.some((f) => f.severity === "error")) return { isoYaml, findings };
   return {
+    isoYaml,
     contract: {
       kernelVersion: kernelVersion!,
       kernel: kernel!,

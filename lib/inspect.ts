@@ -35,7 +35,7 @@ export interface Inspection {
 }
 
 export async function inspect(root: ImageRoot, options: InspectOptions): Promise<Inspection> {
-  const { contract, findings } = await discover(root, options);
+  const { contract, isoYaml, findings } = await discover(root, options);
   const warnings: string[] = [];
   const fail = (item: string, where: string, e: unknown) => {
     if (!(e instanceof CnisoError)) throw e;
@@ -43,16 +43,14 @@ export async function inspect(root: ImageRoot, options: InspectOptions): Promise
   };
 
   // iso.yaml can be judged even when other pieces are missing.
-  const yamlFinding = findings.find((f) => f.item === "iso.yaml");
   let parsed: ParsedIsoConfig | undefined;
-  let yamlOk = yamlFinding?.severity !== "error";
-  const yaml = contract?.isoYaml ?? await readIsoYaml(root, yamlFinding);
-  if (yaml) {
+  let yamlOk = !findings.some((f) => f.item === "iso.yaml" && f.severity === "error");
+  if (isoYaml) {
     try {
-      parsed = parseIsoConfig(yaml.text, yaml.imagePath);
+      parsed = parseIsoConfig(isoYaml.text, isoYaml.imagePath);
       warnings.push(...parsed.warnings);
     } catch (e) {
-      fail("iso.yaml", yaml.imagePath, e);
+      fail("iso.yaml", isoYaml.imagePath, e);
       yamlOk = false;
     }
   }
@@ -104,12 +102,6 @@ export async function inspect(root: ImageRoot, options: InspectOptions): Promise
     fail("menu", contract.isoYaml?.imagePath ?? "(generated)", e);
     return { findings, warnings };
   }
-}
-
-async function readIsoYaml(root: ImageRoot, finding: Finding | undefined) {
-  if (finding?.severity !== "ok" || !finding.where.startsWith("/usr/")) return undefined;
-  const found = await root.readText(finding.where);
-  return found ? { imagePath: finding.where, text: found.text } : undefined;
 }
 
 /** The error `build` stops with: every problem in the message, the hints below. */

@@ -38,43 +38,38 @@ async function mounted(): Promise<string> {
   return (await $`podman image mount`.text()).trim();
 }
 
-Deno.test("fault: a missing executable names its package (exit 1)", async () => {
-  const bin = await fakePath({ xorriso: null, implantisomd5: null });
+/** Builds a test tree (`--rootfs --no-bios`) with only `PATH` on the PATH; nothing may be left. */
+async function buildWithPath(bin: string) {
   const root = await makeTree();
   const out = await Deno.makeTempDir();
   try {
     const r = await cniso(["build", "--rootfs", root, "--no-bios", "-o", out], {
       env: { PATH: bin },
     });
-    assert.equal(r.code, 1, r.stderr);
-    assert.match(r.stderr, /missing executables: xorriso, implantisomd5/);
-    assert.match(r.stderr, /apt-get install xorriso isomd5sum/);
-    assert.deepEqual(leftovers(out), []);
+    assert.deepEqual(leftovers(out), [], "nothing left at the output");
+    return r;
   } finally {
     for (const d of [bin, root, out]) await Deno.remove(d, { recursive: true });
   }
+}
+
+Deno.test("fault: a missing executable names its package (exit 1)", async () => {
+  const r = await buildWithPath(await fakePath({ xorriso: null, implantisomd5: null }));
+  assert.equal(r.code, 1, r.stderr);
+  assert.match(r.stderr, /missing executables: xorriso, implantisomd5/);
+  assert.match(r.stderr, /apt-get install xorriso isomd5sum/);
 });
 
 Deno.test("fault: a tool that crashes: exit 1 with its last output, nothing left", async () => {
-  const bin = await fakePath({
-    mksquashfs: 'echo "mksquashfs: about to crash" >&2; kill -SEGV $$',
-  });
-  const root = await makeTree();
-  const out = await Deno.makeTempDir();
-  try {
-    const r = await cniso(["build", "--rootfs", root, "--no-bios", "-o", out], {
-      env: { PATH: bin },
-    });
-    assert.equal(r.code, 1, r.stderr);
-    assert.match(
-      r.stderr,
-      /mksquashfs failed \(exit code 139, killed by SIGSEGV\) during "squashfs of the image"/,
-    );
-    assert.match(r.stderr, /about to crash/);
-    assert.deepEqual(leftovers(out), []);
-  } finally {
-    for (const d of [bin, root, out]) await Deno.remove(d, { recursive: true });
-  }
+  const r = await buildWithPath(
+    await fakePath({ mksquashfs: 'echo "mksquashfs: about to crash" >&2; kill -SEGV $$' }),
+  );
+  assert.equal(r.code, 1, r.stderr);
+  assert.match(
+    r.stderr,
+    /mksquashfs failed \(exit code 139, killed by SIGSEGV\) during "squashfs of the image"/,
+  );
+  assert.match(r.stderr, /about to crash/);
 });
 
 Deno.test("fault (root): a full disk: exit 1, 'disk is full', the work files removed", async () => {
