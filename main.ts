@@ -3,7 +3,7 @@
  * subcommand, dispatches to lib/subcommands/, and prints errors in one place.
  */
 import { CnisoError, ExitCode, formatError } from "./lib/errors.ts";
-import { bootTestCommand } from "./lib/subcommands/boot_test.ts";
+import { bootTestCommand } from "./lib/subcommands/boot_test_command.ts";
 import { build, BUILD_HELP } from "./lib/subcommands/build.ts";
 import { check } from "./lib/subcommands/check.ts";
 import denoJson from "./deno.json" with { type: "json" };

@@ -1,6 +1,7 @@
 /** `cniso boot-test`: boot an ISO in QEMU through its own firmware and bootloader. */
-import type { Firmware, Media } from "../boot_test.ts";
-import { bootTest } from "../boot_session.ts";
+import { bootIso } from "../boot/boot_iso.ts";
+import { printable } from "../boot/console_text.ts";
+import type { Firmware, Media } from "../boot/qemu_args.ts";
 import { withCleanup } from "../cleanup.ts";
 import { InputError } from "../errors.ts";
 import { requireTools } from "../tools.ts";
@@ -20,7 +21,8 @@ Options:
       --media cd|usb        attach the ISO as a CD-ROM or a USB stick (default: cd)
       --expect REGEX        also require this pattern on the serial console
       --timeout SECONDS     bound for the whole run (default: 600)
-      --accel auto|kvm|tcg  auto uses KVM when it works, else TCG (default: auto)
+      --accel auto|kvm|tcg  auto tries KVM and falls back to TCG when KVM makes no
+                            progress in any phase (default: auto)
       --memory MIB          guest memory (default: 2048)
       --cpu MODEL           QEMU CPU model (default: host under KVM, QEMU's default
                             under TCG; e.g. Nehalem for x86-64-v2 images)
@@ -28,7 +30,9 @@ Options:
       --serial-log FILE     keep everything the serial console printed
   -h, --help                show this help
 
-Under uefi-secure the kernel must also report "Secure boot enabled".
+Under uefi-secure the kernel must also report "Secure boot enabled". Each phase
+has a stall window (firmware, GRUB's menu, the kernel's first line, then
+console silence); a boot that makes no progress within it ends, naming the phase.
 Exit codes: 0 the live system booted, 1 it did not (the last phase reached and
 the last 40 lines of the console are printed), 2 bad input.`;
 
@@ -106,7 +110,7 @@ export async function bootTestCommand(args: string[]): Promise<number> {
   const iso = positionals[0];
   const log = (line: string) => console.error(line);
   const result = await withCleanup((cleanup, signal) =>
-    bootTest(
+    bootIso(
       {
         iso,
         firmware,
@@ -127,15 +131,14 @@ export async function bootTestCommand(args: string[]): Promise<number> {
     )
   );
   const last = result.phases.at(-1);
+  const how = `${firmware}, ${media}, ${result.accel}` +
+    (result.fellBack ? `; KVM was given up on: ${result.fellBack}` : "");
+  const name = printable(iso);
   if (result.passed) {
-    console.log(
-      `PASS: ${iso} booted (${firmware}, ${media}, ${result.accel}) to the live system in ${
-        last!.at.toFixed(1)
-      } s`,
-    );
+    console.log(`PASS: ${name} booted (${how}) to the live system in ${last!.at.toFixed(1)} s`);
     return 0;
   }
-  console.log(`FAIL: ${iso} (${firmware}, ${media}, ${result.accel}): ${result.reason}`);
+  console.log(`FAIL: ${name} (${how}): ${result.reason}`);
   console.log(
     `last phase reached: ${last?.name ?? "none (no output at all)"}${
       last ? ` at ${last.at.toFixed(1)} s` : ""

@@ -1,0 +1,77 @@
+/**
+ * What a boot looks like on the serial console: the phases in order, the
+ * lines that mean it will get no further, and how console text is made safe
+ * to match and to print.
+ */
+
+export const PHASE_NAMES = [
+  "firmware",
+  "bootloader menu",
+  "kernel",
+  "initramfs",
+  "live root mounted",
+  "target reached",
+] as const;
+export type PhaseName = typeof PHASE_NAMES[number];
+
+/** Seen on the serial console when a phase is reached (firmware: any output at all). */
+export const PHASE_PATTERNS: Record<PhaseName, RegExp> = {
+  "firmware": /\S/,
+  "bootloader menu": /to edit the commands/,
+  "kernel": /Linux version \d/,
+  "initramfs": /Run \/init as init process|dracut-\d+|in initrd/,
+  // The initrd switches to the real root only once /sysroot is mounted.
+  "live root mounted": /Mounted .*[sS]ysroot|initrd-switch-root|Switching root/,
+  "target reached": /Reached target .*(Multi-User System|Graphical Interface)|login: /,
+};
+
+/** GRUB's entry editor is open (the keys to boot can be typed). */
+export const GRUB_EDITOR = /Minimum Emacs-like screen editing/;
+
+/** GRUB found no config and shows its own prompt instead of a menu. */
+export const GRUB_PROMPT = /(^|\s)grub(?: rescue)?> ?$/;
+
+/** GRUB's own error lines, quoted when it gives up. */
+export const GRUB_ERROR = /^\s*error: /;
+
+/**
+ * GRUB's errors once the entry was started (before the kernel runs). Errors
+ * before that are not fatal: distributions' embedded configs search for files
+ * that are not there and carry on ("error: no such device: /.disk/info").
+ */
+export const BOOTLOADER_FAILURES: RegExp[] = [
+  /error: (file .* not found|.*you need to load the kernel first|.*bad shim signature|.*invalid signature|.*[Ss]ecure [Bb]oot forbids)/,
+];
+
+/** Signs that the booted system will not get further. */
+export const SYSTEM_FAILURES: RegExp[] = [
+  /Kernel panic/,
+  /You are in emergency mode|Entering emergency mode|dracut Warning: Could not boot|Give root password for maintenance/,
+  // The live root never appeared (a CDLABEL that names no medium, a missing driver).
+  /Timed out waiting for device .*(by\\x2dlabel|by-label|root|live)|Could not find the root/,
+];
+
+export const SECURE_BOOT = /[Ss]ecure boot enabled/;
+
+/** Removes terminal escape sequences (GRUB draws its menu with them) and carriage returns. */
+export function stripAnsi(text: string): string {
+  return text.replace(
+    // CSI sequences, OSC sequences (ended by BEL or ST), charset selection, CR.
+    // deno-lint-ignore no-control-regex
+    /\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b[()][A-Za-z0-9]|\x1b[@-Z\\-_]|\r/g,
+    "",
+  );
+}
+
+/**
+ * Console text as it may be printed on the user's terminal: escapes removed,
+ * other control characters shown as \xNN, so a guest cannot retitle, clear or
+ * rewrite the terminal.
+ */
+export function printable(text: string): string {
+  return stripAnsi(text).replace(
+    // deno-lint-ignore no-control-regex
+    /[\x00-\x08\x0a-\x1f\x7f-\x9f]/g,
+    (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`,
+  );
+}

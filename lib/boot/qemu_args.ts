@@ -1,0 +1,94 @@
+/**
+ * The QEMU command line for each firmware, medium and accelerator. Pure. Every
+ * drive is opened as raw: the ISO is untrusted, and a qcow2 or VMDK file that
+ * passes the ISO check must never make QEMU open a backing file it names.
+ */
+
+export type Firmware = "bios" | "uefi" | "uefi-secure";
+export type Media = "cd" | "usb";
+export type Accel = "kvm" | "tcg";
+
+/** OVMF builds, as Debian (ovmf) and Fedora (edk2-ovmf) install them. */
+export const OVMF = {
+  uefi: [
+    ["/usr/share/OVMF/OVMF_CODE_4M.fd", "/usr/share/OVMF/OVMF_VARS_4M.fd"],
+    ["/usr/share/edk2/ovmf/OVMF_CODE.fd", "/usr/share/edk2/ovmf/OVMF_VARS.fd"],
+  ],
+  // Secure Boot: the SMM build, with Microsoft's keys enrolled in the variables.
+  "uefi-secure": [
+    ["/usr/share/OVMF/OVMF_CODE_4M.secboot.fd", "/usr/share/OVMF/OVMF_VARS_4M.ms.fd"],
+    ["/usr/share/edk2/ovmf/OVMF_CODE.secboot.fd", "/usr/share/edk2/ovmf/OVMF_VARS.secboot.fd"],
+  ],
+} as const;
+
+/**
+ * QEMU's seccomp filter: no obsolete system calls, no privilege changes, no
+ * new processes, no resource limit changes. Used where the QEMU supports it.
+ */
+export const SANDBOX = "on,obsolete=deny,elevateprivileges=deny,spawn=deny,resourcecontrol=deny";
+
+export interface QemuSetup {
+  iso: string;
+  firmware: Firmware;
+  media: Media;
+  accel: Accel;
+  memoryMiB: number;
+  /** QEMU's -cpu model; undefined: "host" under KVM, QEMU's default under TCG. */
+  cpu?: string;
+  /** OVMF code file, and the per-run copy of its variable store (UEFI only). */
+  ovmfCode?: string;
+  ovmfVars?: string;
+  /** The serial console: a socket cniso connects to (QEMU waits for it). */
+  serialSocket: string;
+  qmpSocket: string;
+  sandbox: boolean;
+}
+
+export function qemuArgs(s: QemuSetup): string[] {
+  return [
+    ...["-name", "cniso-boot-test", "-m", `${s.memoryMiB}`, "-smp", "2"],
+    ...machineArgs(s),
+    ...firmwareArgs(s),
+    ...mediaArgs(s),
+    ...["-nic", "none", "-display", "none", "-no-reboot"],
+    ...["-chardev", `socket,id=serial0,path=${driveValue(s.serialSocket)},server=on,wait=on`],
+    ...["-serial", "chardev:serial0"],
+    ...["-qmp", `unix:${driveValue(s.qmpSocket)},server=on,wait=off`],
+    ...(s.sandbox ? ["-sandbox", SANDBOX] : []),
+  ];
+}
+
+function machineArgs(s: QemuSetup): string[] {
+  const machine = s.firmware === "uefi-secure"
+    ? ["-machine", "q35,smm=on", "-global", "driver=cfi.pflash01,property=secure,value=on"]
+    : ["-machine", s.firmware === "uefi" ? "q35" : "pc"];
+  const accel = s.accel === "kvm"
+    ? ["-accel", "kvm", "-cpu", s.cpu ?? "host"]
+    : ["-accel", "tcg,thread=multi", ...(s.cpu ? ["-cpu", s.cpu] : [])];
+  return [...machine, ...accel];
+}
+
+function firmwareArgs(s: QemuSetup): string[] {
+  if (s.firmware === "bios") return [];
+  return [
+    "-drive",
+    `if=pflash,format=raw,unit=0,readonly=on,file=${driveValue(s.ovmfCode!)}`,
+    "-drive",
+    `if=pflash,format=raw,unit=1,file=${driveValue(s.ovmfVars!)}`,
+  ];
+}
+
+function mediaArgs(s: QemuSetup): string[] {
+  const file = `file=${driveValue(s.iso)},format=raw,readonly=on,if=none`;
+  return s.media === "cd"
+    ? ["-drive", `${file},media=cdrom,id=cd`, "-device", "ide-cd,drive=cd,bootindex=0"]
+    : [
+      ...["-drive", `${file},id=usb`, "-device", "qemu-xhci"],
+      ...["-device", "usb-storage,drive=usb,bootindex=0"],
+    ];
+}
+
+/** In a QEMU option value a comma is written twice. */
+function driveValue(p: string): string {
+  return p.replaceAll(",", ",,");
+}

@@ -1,0 +1,89 @@
+import assert from "node:assert/strict";
+import { qemuArgs, SANDBOX } from "./qemu_args.ts";
+import { linuxLineInEditor, menuEntryBodies } from "./grub_editor.ts";
+import { renderGrubConfig } from "../grub_config.ts";
+
+const setup = {
+  iso: "/x/a,b.iso",
+  memoryMiB: 2048,
+  serialSocket: "/t/s.sock",
+  qmpSocket: "/t/q.sock",
+  ovmfCode: "/c.fd",
+  ovmfVars: "/t/v.fd",
+  sandbox: true,
+};
+
+/** The value of each -drive option. */
+const drives = (args: string[]) => args.flatMap((a, i) => (args[i - 1] === "-drive" ? [a] : []));
+
+Deno.test("QEMU arguments: every drive is raw (QEMU never guesses the ISO's format)", () => {
+  for (const firmware of ["bios", "uefi", "uefi-secure"] as const) {
+    for (const media of ["cd", "usb"] as const) {
+      const all = drives(qemuArgs({ ...setup, firmware, media, accel: "tcg" }));
+      assert.ok(all.length >= 1);
+      for (const d of all) assert.match(d, /(^|,)format=raw(,|$)/, d);
+      const iso = all.find((d) => d.startsWith("file=/x/a,,b.iso,"));
+      assert.ok(iso, "the ISO's path with its comma doubled");
+      assert.match(iso!, /readonly=on/);
+    }
+  }
+});
+
+Deno.test("QEMU arguments per firmware and medium", () => {
+  const bios = qemuArgs({ ...setup, firmware: "bios", media: "cd", accel: "tcg" }).join(" ");
+  assert.match(bios, /-machine pc -accel tcg,thread=multi/);
+  assert.match(bios, /-device ide-cd,drive=cd,bootindex=0/);
+  assert.match(bios, /media=cdrom/);
+  assert.ok(!bios.includes("pflash"), "SeaBIOS needs no flash");
+  assert.ok(!bios.includes("-kernel"), "never -kernel: the ISO's own bootloader boots");
+  assert.ok(!bios.includes("logfile"), "QEMU writes no log of its own (cniso bounds it)");
+  assert.ok(bios.endsWith(`-sandbox ${SANDBOX}`));
+  const secure = qemuArgs({ ...setup, firmware: "uefi-secure", media: "usb", accel: "kvm" })
+    .join(" ");
+  assert.match(secure, /-machine q35,smm=on -global driver=cfi\.pflash01,property=secure,value=on/);
+  assert.match(secure, /if=pflash,format=raw,unit=0,readonly=on,file=\/c\.fd/);
+  assert.match(secure, /if=pflash,format=raw,unit=1,file=\/t\/v\.fd/);
+  assert.match(secure, /-device qemu-xhci -device usb-storage,drive=usb,bootindex=0/);
+  assert.match(secure, /-accel kvm -cpu host/);
+  assert.match(secure, /socket,id=serial0,path=\/t\/s\.sock,server=on,wait=on/);
+  const cpu = qemuArgs({ ...setup, firmware: "bios", media: "cd", accel: "tcg", cpu: "Nehalem" });
+  assert.match(cpu.join(" "), /-accel tcg,thread=multi -cpu Nehalem/);
+  const noSandbox = qemuArgs({
+    ...setup,
+    sandbox: false,
+    firmware: "bios",
+    media: "cd",
+    accel: "tcg",
+  });
+  assert.ok(!noSandbox.includes("-sandbox"));
+});
+
+Deno.test("GRUB editor: the linux line of the default entry", () => {
+  const menu = {
+    entries: [
+      { name: "A", kernel: "/k", args: [], initrd: "/i" },
+      { name: "B", kernel: "/k", args: ["x"], initrd: "/i" },
+    ],
+    defaultIndex: 1,
+    timeout: 3,
+  };
+  const cfg = renderGrubConfig({ menu, label: "L", source: "t" });
+  assert.deepEqual(menuEntryBodies(cfg).map((e) => e.title), ["A", "B"]);
+  // setparams, the rest of the "{" line, then linux.
+  assert.equal(linuxLineInEditor(cfg), 2);
+  assert.equal(
+    linuxLineInEditor("set default=0\nmenuentry 'X' {\n  insmod gzio\n  linuxefi /k\n}\n"),
+    3,
+  );
+  assert.equal(
+    linuxLineInEditor(
+      "set default=\"two\"\nmenuentry 'one' {\n linux /a\n}\nmenuentry 'two' --id two {\n echo\n echo\n linux /b\n}\n",
+    ),
+    4,
+  );
+  assert.throws(() => linuxLineInEditor("set default=0\n"), /no menuentry/);
+  assert.throws(
+    () => linuxLineInEditor("set default=5\nmenuentry 'X' {\n linux /k\n}\n"),
+    /names no entry/,
+  );
+});

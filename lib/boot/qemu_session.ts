@@ -1,0 +1,240 @@
+/**
+ * One QEMU run: starts QEMU, passes the serial console's text to the console
+ * monitor, types the keys it asks for, and stops QEMU and removes its files
+ * before returning, whatever happened. The monitor decides; this only moves
+ * bytes and time.
+ */
+import * as path from "node:path";
+import { Cleanup } from "../cleanup.ts";
+import { ToolError } from "../errors.ts";
+import { ConsoleMonitor, type MonitorOptions, type Verdict } from "./console_monitor.ts";
+import { type Accel, type Firmware, type Media, OVMF, qemuArgs } from "./qemu_args.ts";
+import { printable } from "./console_text.ts";
+import { screenshot } from "./screenshot.ts";
+
+/** How often the windows are checked when the console is quiet. */
+const POLL_MS = 250;
+/** What --serial-log keeps at most: a guest flooding the console must not fill the disk. */
+export const MAX_SERIAL_LOG = 64 * 1024 * 1024;
+
+export interface SessionOptions {
+  iso: string;
+  firmware: Firmware;
+  media: Media;
+  accel: Accel;
+  memoryMiB: number;
+  cpu?: string;
+  sandbox: boolean;
+  qemu: string;
+  /** Wall-clock time (ms) after which the run ends. */
+  deadline: number;
+  timeoutSecs: number;
+  monitor: MonitorOptions;
+  screenshot?: string;
+  /** Where --serial-log text goes (opened by the caller; shared by the attempts). */
+  serialLog?: Deno.FsFile;
+  log: (line: string) => void;
+}
+
+export interface SessionResult {
+  verdict: Verdict;
+  monitor: ConsoleMonitor;
+  /** QEMU stopped on its own before the verdict (e.g. KVM refused, or crashed). */
+  qemuExited: boolean;
+}
+
+/** Runs QEMU once; `outer` gets a cleanup entry so a signal mid-run still stops QEMU. */
+export async function runSession(
+  options: SessionOptions,
+  outer: Cleanup,
+  signal: AbortSignal,
+): Promise<SessionResult> {
+  const cleanup = new Cleanup();
+  outer.defer("stop QEMU and remove its files", () => cleanup.run());
+  try {
+    return await session(options, cleanup, signal);
+  } finally {
+    await cleanup.run();
+  }
+}
+
+async function session(options: SessionOptions, cleanup: Cleanup, signal: AbortSignal) {
+  const dir = await Deno.makeTempDir({ prefix: "cniso-boot-" });
+  cleanup.defer("remove the boot test's files", () => Deno.remove(dir, { recursive: true }));
+  const setup = {
+    ...options,
+    ...(await firmwareFiles(options.firmware, dir)),
+    serialSocket: path.join(dir, "serial.sock"),
+    qmpSocket: path.join(dir, "qmp.sock"),
+  };
+  options.log(`QEMU: ${options.firmware}, ${options.media}, ${options.accel}`);
+  const qemu = startQemu(options.qemu, qemuArgs(setup), cleanup);
+  const monitor = new ConsoleMonitor(options.monitor);
+  const serial = await connectWhenReady(setup.serialSocket, () => qemu.exited, signal);
+  if (!serial) {
+    if (!qemu.exited) throw new ToolError("QEMU did not open its serial console within 30 s");
+    return { verdict: monitor.end(await qemuStopped(qemu)), monitor, qemuExited: true };
+  }
+  cleanup.defer("close the serial console", () => closeQuietly(serial));
+  const verdict = await follow(serial, qemu, monitor, options, signal);
+  const qemuExited = qemu.exited && verdict.status !== "pass";
+  if (options.screenshot && !qemu.exited) {
+    await screenshot(setup.qmpSocket, options.screenshot, options.log);
+  }
+  return { verdict, monitor, qemuExited };
+}
+
+/** Reads the console until the monitor (or the deadline, or QEMU's exit) gives a verdict. */
+async function follow(
+  serial: Deno.UnixConn,
+  qemu: Qemu,
+  monitor: ConsoleMonitor,
+  options: SessionOptions,
+  signal: AbortSignal,
+): Promise<Verdict> {
+  const start = Date.now();
+  const seconds = () => (Date.now() - start) / 1000;
+  const buf = new Uint8Array(65536);
+  const decoder = new TextDecoder();
+  const log = boundedWriter(options.serialLog);
+  let pending: Promise<number | null> | undefined;
+  for (;;) {
+    signal.throwIfAborted();
+    if (Date.now() > options.deadline) return monitor.timeout(options.timeoutSecs);
+    pending ??= serial.read(buf).catch(() => null);
+    const n = await Promise.race([pending, sleep(POLL_MS).then(() => "idle" as const)]);
+    if (n === "idle") {
+      if (qemu.exited) return monitor.end(await qemuStopped(qemu));
+      const verdict = monitor.tick(seconds());
+      if (verdict) return verdict;
+      continue;
+    }
+    pending = undefined;
+    if (n === null) {
+      // The console closes as QEMU exits: give its status a moment to arrive.
+      await Promise.race([qemu.status, sleep(2000)]);
+      return monitor.end(
+        qemu.exited ? await qemuStopped(qemu) : "QEMU closed the serial console",
+      );
+    }
+    await log(buf.subarray(0, n));
+    for (
+      const event of monitor.feed(decoder.decode(buf.subarray(0, n), { stream: true }), seconds())
+    ) {
+      if (event.kind === "phase") {
+        options.log(
+          event.seen
+            ? `  ${event.name.padEnd(18)} ${event.at.toFixed(1)} s`
+            : `  ${event.name.padEnd(18)} passed (no sign of it on the console)`,
+        );
+      } else {
+        if (event.delayMs) await sleep(event.delayMs);
+        await serial.write(new TextEncoder().encode(event.keys));
+      }
+    }
+    if (monitor.verdict) return monitor.verdict;
+  }
+}
+
+/** Why QEMU stopped: its own words, or its exit status. */
+async function qemuStopped(qemu: Qemu): Promise<string> {
+  return `QEMU stopped (${await qemu.stderrTail()})`;
+}
+
+interface Qemu {
+  readonly exited: boolean;
+  status: Promise<Deno.CommandStatus>;
+  /** QEMU's last lines on stderr (or its exit status), once it has exited. */
+  stderrTail(): Promise<string>;
+}
+
+function startQemu(exe: string, args: string[], cleanup: Cleanup): Qemu {
+  const child = new Deno.Command(exe, { args, stdin: "null", stdout: "null", stderr: "piped" })
+    .spawn();
+  // QEMU's stderr is kept to its last 4 KiB.
+  let stderr = "";
+  const drained = child.stderr.pipeThrough(new TextDecoderStream()).pipeTo(
+    new WritableStream({ write: (chunk) => void (stderr = (stderr + chunk).slice(-4096)) }),
+  ).catch(() => {});
+  const qemu = {
+    exited: false,
+    status: child.status,
+    async stderrTail() {
+      const status = await child.status;
+      await drained;
+      // "info:" lines (such as "waiting for connection") say nothing about why it stopped.
+      const lines = stderr.trim().split("\n").filter((l) => l && !/: info: /.test(l));
+      const tail = printable(lines.slice(-2).join(" "));
+      return tail || (status.signal ? `killed by ${status.signal}` : `exit code ${status.code}`);
+    },
+  };
+  child.status.then(() => (qemu.exited = true));
+  cleanup.defer("stop QEMU", async () => {
+    if (!qemu.exited) {
+      try {
+        child.kill("SIGKILL");
+      } catch { /* already gone */ }
+    }
+    await child.status;
+    await drained;
+  });
+  return qemu;
+}
+
+/** OVMF's code file and a private copy of its variable store (the firmware writes to it). */
+async function firmwareFiles(firmware: Firmware, dir: string) {
+  if (firmware === "bios") return {};
+  for (const [code, vars] of OVMF[firmware]) {
+    if (await exists(code) && await exists(vars)) {
+      const ovmfVars = path.join(dir, "OVMF_VARS.fd");
+      await Deno.copyFile(vars, ovmfVars);
+      return { ovmfCode: code, ovmfVars };
+    }
+  }
+  throw new ToolError(
+    `no OVMF firmware for ${firmware} (looked for ${OVMF[firmware].map((p) => p[0]).join(", ")})`,
+    "install it: apt-get install ovmf   (Fedora: dnf install edk2-ovmf)",
+  );
+}
+
+/** Appends to the --serial-log file, up to MAX_SERIAL_LOG bytes. */
+function boundedWriter(file: Deno.FsFile | undefined) {
+  let written = 0;
+  return async (bytes: Uint8Array) => {
+    if (!file || written >= MAX_SERIAL_LOG) return;
+    const part = bytes.subarray(0, MAX_SERIAL_LOG - written);
+    written += part.length;
+    for (let off = 0; off < part.length;) off += await file.write(part.subarray(off));
+  };
+}
+
+async function connectWhenReady(
+  socket: string,
+  gone: () => boolean,
+  signal: AbortSignal,
+): Promise<Deno.UnixConn | undefined> {
+  // QEMU makes the socket within a second; a loaded machine gets 30.
+  for (let i = 0; i < 600 && !gone(); i++) {
+    signal.throwIfAborted();
+    try {
+      return await Deno.connect({ transport: "unix", path: socket });
+    } catch {
+      await sleep(50);
+    }
+  }
+  return undefined;
+}
+
+function closeQuietly(conn: Deno.Conn) {
+  try {
+    conn.close();
+  } catch { /* already closed */ }
+}
+
+async function exists(p: string) {
+  return await Deno.stat(p).then(() => true, () => false);
+}
+
+export function sleep(ms: number) {
+  return new Promise((r) => setTimeout(r, ms));
+}
