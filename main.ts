@@ -3,9 +3,9 @@
  * subcommand, dispatches to lib/subcommands/, and prints errors in one place.
  */
 import { CnisoError, ExitCode, formatError } from "./lib/errors.ts";
-import { bootTestCommand } from "./lib/subcommands/boot_test_command.ts";
-import { build, BUILD_HELP } from "./lib/subcommands/build.ts";
-import { check } from "./lib/subcommands/check.ts";
+import { bootTestCommand } from "./lib/cli/boot_test_command.ts";
+import { build, BUILD_HELP } from "./lib/cli/build_command.ts";
+import { check } from "./lib/cli/check_command.ts";
 import denoJson from "./deno.json" with { type: "json" };
 
 const HELP = `cniso ${denoJson.version}: the Container-native ISO builder

@@ -11,12 +11,13 @@
 import $ from "dax";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
-import { runStep, stage } from "../lib/executor.ts";
-import { ImageRoot } from "../lib/image_root.ts";
-import { inspect } from "../lib/inspect.ts";
-import { makePlan, parseCompression } from "../lib/plan.ts";
+import { runStep, stage } from "../lib/build/executor.ts";
+import { ImageRoot } from "../lib/image/image_root.ts";
+import { inspect } from "../lib/build/inspect.ts";
+import { parseCompression } from "../lib/build/compression.ts";
+import { makePlan, planSteps } from "../lib/build/plan.ts";
 import { BUILD_TOOLS, requireTools } from "../lib/tools.ts";
-import { exampleImage, REPO } from "../tests/support/images.ts";
+import { exampleImage, REPO } from "../testing/images.ts";
 
 const { values } = parseArgs({
   args: Deno.args,
@@ -66,10 +67,10 @@ async function bareRun(): Promise<{ mksquashfs: number; xorriso: number }> {
       compression: parseCompression(values.compression!),
     });
     const options = { tools, signal: new AbortController().signal };
-    const step = (tool: string) => plan.steps.find((s) => s.tool === tool)!;
+    const step = (tool: string) => planSteps(plan).find((s) => s.tool === tool)!;
     // Everything but the two timed tools is prepared untimed; implantisomd5 is not run.
     await stage(plan);
-    for (const s of plan.steps) {
+    for (const s of planSteps(plan)) {
       if (!["mksquashfs", "xorriso", "implantisomd5"].includes(s.tool)) await runStep(s, options);
     }
     const mksquashfs = await seconds(() => runStep(step("mksquashfs"), options));

@@ -8,6 +8,7 @@ import * as path from "node:path";
 import type { Cleanup } from "../cleanup.ts";
 import { InputError } from "../errors.ts";
 import { run } from "../run.ts";
+import { grubConfigPaths } from "../iso/layout.ts";
 import type { Firmware } from "./qemu_args.ts";
 
 /** A GRUB config is a few KiB; a larger one is not cniso's and not worth reading. */
@@ -41,13 +42,6 @@ export async function checkIso(iso: string): Promise<void> {
   } finally {
     file.close();
   }
-}
-
-/** Where GRUB looks for its config: /EFI/BOOT/grub.cfg under UEFI, /boot/grub*\/grub.cfg under BIOS. */
-export function grubConfigPaths(firmware: Firmware): string[] {
-  return firmware === "bios"
-    ? ["/boot/grub2/grub.cfg", "/boot/grub/grub.cfg"]
-    : ["/EFI/BOOT/grub.cfg", "/boot/grub2/grub.cfg", "/boot/grub/grub.cfg"];
 }
 
 /** The GRUB config GRUB will read, from the first of its places that holds one. */
@@ -96,7 +90,7 @@ async function isoEntry(
   isoPath: string,
 ): Promise<{ type: string; size: number } | undefined> {
   const r = await run(xorriso, ["-indev", iso, "-lsdl", isoPath]);
-  // "-rw-r--r--    1 0        0            1234 Nov 26 09:24 '/boot/grub2/grub.cfg'"
+  // "-rw-r--r--    1 0        0            1234 Nov 26 09:24 '/the/path'"
   const line = r.stdout.split("\n").find((l) => /^[-a-z][-rwxsStT]{9}\s/.test(l));
   if (r.code !== 0 || !line) return undefined;
   const fields = line.trim().split(/\s+/);

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { qemuArgs, SANDBOX } from "./qemu_args.ts";
 import { linuxLineInEditor, menuEntryBodies } from "./grub_editor.ts";
-import { renderGrubConfig } from "../grub_config.ts";
+import { renderGrubConfig } from "../iso/grub_config.ts";
 
 const setup = {
   iso: "/x/a,b.iso",

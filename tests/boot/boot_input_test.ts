@@ -5,8 +5,8 @@
 import $ from "dax";
 import assert from "node:assert/strict";
 import * as path from "node:path";
-import { fakeQemuEnv } from "../support/fake_qemu.ts";
-import { cniso } from "../support/images.ts";
+import { fakeQemuEnv } from "../../testing/fake_qemu.ts";
+import { cniso } from "../../testing/images.ts";
 
 /** A small ISO (no live system) made with xorriso from `files` (path -> content or symlink). */
 async function tinyIso(

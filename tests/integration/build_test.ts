@@ -10,8 +10,8 @@ import {
   testImage,
   waitForProcess,
   withMountedImage,
-} from "../support/images.ts";
-import { inspectIso } from "../support/iso_inspect.ts";
+} from "../../testing/images.ts";
+import { inspectIso } from "../../testing/iso_inspect.ts";
 
 async function kernelVersion(image: string) {
   return await withMountedImage(image, async (root) => {

@@ -6,8 +6,8 @@
  */
 import $ from "dax";
 import assert from "node:assert/strict";
-import { REPO, testImage } from "../support/images.ts";
-import { inspectIso } from "../support/iso_inspect.ts";
+import { REPO, testImage } from "../../testing/images.ts";
+import { inspectIso } from "../../testing/iso_inspect.ts";
 
 let builder: Promise<string> | undefined;
 function builderImage(): Promise<string> {

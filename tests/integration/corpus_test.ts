@@ -6,8 +6,8 @@
  * nowhere. After each case nothing may be left in the output directory.
  */
 import assert from "node:assert/strict";
-import { cniso } from "../support/images.ts";
-import { KVER, link, makeTree, put, remove } from "../support/tree.ts";
+import { cniso } from "../../testing/images.ts";
+import { KVER, link, makeTree, put, remove } from "../../testing/tree.ts";
 
 const CANARY_TEXT = `CNISO-CANARY-${crypto.randomUUID()}`;
 const canaryDir = await Deno.makeTempDir({ prefix: "cniso-canary-" });

@@ -8,10 +8,10 @@
 import $ from "dax";
 import assert from "node:assert/strict";
 import * as path from "node:path";
-import { cniso, spawnCniso, testImage, waitForProcess } from "../support/images.ts";
+import { cniso, spawnCniso, testImage, waitForProcess } from "../../testing/images.ts";
 import { BUILD_TOOLS } from "../../lib/tools.ts";
-import { report } from "../support/iso_inspect.ts";
-import { makeTree, put } from "../support/tree.ts";
+import { report } from "../../testing/iso_inspect.ts";
+import { makeTree, put } from "../../testing/tree.ts";
 
 /** A PATH directory with the real tools, where some are replaced by scripts. */
 async function fakePath(replace: Record<string, string | null>): Promise<string> {

@@ -1,6 +1,6 @@
 /** The few podman calls cniso makes: resolve an image, mount it read-only, unmount it. */
-import { InputError, ToolError } from "./errors.ts";
-import { run } from "./run.ts";
+import { InputError, ToolError } from "../errors.ts";
+import { run } from "../run.ts";
 
 /** Resolves a reference (localhost/img, an ID) to the image ID, or fails with exit 2. */
 export async function imageId(podman: string, ref: string): Promise<string> {

@@ -5,7 +5,8 @@
  * The search runs in native tools (grep, gzip/zstd/xz), off the JS thread, so
  * `build` can do it while mksquashfs runs.
  */
-import { run } from "./run.ts";
+import { run } from "../run.ts";
+import type { Contract } from "./contract.ts";
 
 const NEEDLE = "dmsquash-live";
 
@@ -86,4 +87,15 @@ async function readAt(file: string, offset: number, length: number): Promise<Uin
   } finally {
     f.close();
   }
+}
+
+/** The warning for an initramfs without dmsquash-live, or undefined. */
+export async function initramfsWarning(contract: Contract): Promise<string | undefined> {
+  const found = await hasDmsquashLive(contract.initramfs.hostPath);
+  if (found === true) return undefined;
+  const where = contract.initramfs.imagePath;
+  const check = `lsinitrd ${where} | grep dmsquash-live`;
+  return found === false
+    ? `${where} has no dracut dmsquash-live module: the ISO will not find its live root. Rebuild it with dracut --add dmsquash-live (check: ${check})`
+    : `could not look inside ${where} (unknown compression); make sure it has dmsquash-live: ${check}`;
 }

@@ -4,11 +4,11 @@
  * Everything it makes is inside plan.workDir, which the caller removes.
  */
 import * as path from "node:path";
-import { ToolError } from "./errors.ts";
+import { ToolError } from "../errors.ts";
 import type { Plan, Step } from "./plan.ts";
-import type { Progress } from "./progress.ts";
-import { run } from "./run.ts";
-import type { ToolName } from "./tools.ts";
+import type { Progress } from "../progress.ts";
+import { run } from "../run.ts";
+import type { ToolName } from "../tools.ts";
 
 const STDERR_LINES = 15;
 
@@ -22,8 +22,8 @@ export interface ExecuteOptions {
 
 /** The number of progress steps `execute` reports (for "[n/total]"). */
 export function progressSteps(plan: Plan): number {
-  // One for staging, one per tool step except the mtools copies (grouped), one for the rename.
-  return 2 + plan.steps.filter((s) => s.tool !== "mcopy" && s.tool !== "mmd").length;
+  // Staging, one per stage, and the rename.
+  return plan.stages.length + 2;
 }
 
 /** Writes the generated files and copies the BIOS modules into the work directory. */
@@ -38,21 +38,11 @@ export async function stage(plan: Plan): Promise<void> {
 export async function execute(plan: Plan, options: ExecuteOptions): Promise<void> {
   const { signal, progress } = options;
   await progress.step("stage boot files", () => stage(plan));
-  // mmd/mcopy are quick: show them as part of the mkfs.fat step.
-  let i = 0;
-  while (i < plan.steps.length) {
-    const step = plan.steps[i];
-    const group = [step];
-    while (
-      step.tool === "mkfs.fat" && ["mmd", "mcopy"].includes(plan.steps[i + group.length]?.tool)
-    ) {
-      group.push(plan.steps[i + group.length]);
-    }
+  for (const { title, steps } of plan.stages) {
     signal.throwIfAborted();
-    await progress.step(step.title, async () => {
-      for (const s of group) await runStep(s, options);
+    await progress.step(title, async () => {
+      for (const step of steps) await runStep(step, options);
     });
-    i += group.length;
   }
   signal.throwIfAborted();
   await progress.step("move the ISO into place", async () => {

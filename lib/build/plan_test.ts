@@ -1,8 +1,9 @@
 import assert from "node:assert/strict";
-import { discover } from "./contract.ts";
-import { ImageRoot } from "./image_root.ts";
-import { formatPlan, makePlan, parseCompression } from "./plan.ts";
-import { makeTree } from "../tests/support/tree.ts";
+import { discover } from "../image/contract.ts";
+import { ImageRoot } from "../image/image_root.ts";
+import { parseCompression } from "./compression.ts";
+import { formatPlan, makePlan, planSteps } from "./plan.ts";
+import { makeTree } from "../../testing/tree.ts";
 
 async function planFor(options: { noBios?: boolean } = {}) {
   const root = await makeTree();
@@ -51,14 +52,14 @@ Deno.test("plan: the ISO tree is laid out as the contract's table says", async (
 
 Deno.test("plan: squashfs straight from the image root, zstd level 3 by default", async () => {
   const { plan, root } = await planFor();
-  const sq = plan.steps.find((s) => s.tool === "mksquashfs")!;
+  const sq = planSteps(plan).find((s) => s.tool === "mksquashfs")!;
   assert.deepEqual(sq.args.slice(0, 2), [root, "/out/.cniso-x/squashfs.img"]);
   assert.deepEqual(sq.args.slice(-4), ["-comp", "zstd", "-Xcompression-level", "3"]);
 });
 
 Deno.test("plan: xorriso gets the hybrid flags of the contract", async () => {
   const { plan } = await planFor();
-  const x = plan.steps.find((s) => s.tool === "xorriso")!.args.join(" ");
+  const x = planSteps(plan).find((s) => s.tool === "xorriso")!.args.join(" ");
   for (
     const flag of [
       "-as mkisofs -o /out/.cniso-x/cniso.iso -R -J -V Test-1",
@@ -72,10 +73,10 @@ Deno.test("plan: xorriso gets the hybrid flags of the contract", async () => {
       "/LiveOS/squashfs.img=/out/.cniso-x/squashfs.img",
     ]
   ) assert.ok(x.includes(flag), `missing: ${flag}\n${x}`);
-  const steps = plan.steps.map((s) => s.tool);
+  const steps = planSteps(plan).map((s) => s.tool);
   assert.deepEqual(steps.slice(0, 3), ["mksquashfs", "grub-mkimage", "mkfs.fat"]);
   assert.deepEqual(steps.slice(-2), ["xorriso", "implantisomd5"]);
-  const mk = plan.steps.find((s) => s.tool === "grub-mkimage")!.args;
+  const mk = planSteps(plan).find((s) => s.tool === "grub-mkimage")!.args;
   assert.deepEqual(mk.slice(0, 8), [
     "-O",
     "i386-pc-eltorito",
@@ -91,10 +92,10 @@ Deno.test("plan: xorriso gets the hybrid flags of the contract", async () => {
 
 Deno.test("plan: --no-bios leaves out every BIOS piece", async () => {
   const { plan } = await planFor({ noBios: true });
-  const x = plan.steps.find((s) => s.tool === "xorriso")!.args.join(" ");
+  const x = planSteps(plan).find((s) => s.tool === "xorriso")!.args.join(" ");
   assert.ok(!x.includes("--grub2-mbr") && !x.includes("eltorito"), x);
   assert.ok(x.includes("-e --interval:appended_partition_2:all::"));
-  assert.equal(plan.steps.some((s) => s.tool === "grub-mkimage"), false);
+  assert.equal(planSteps(plan).some((s) => s.tool === "grub-mkimage"), false);
   assert.equal(plan.copies.length, 0);
 });
 
@@ -105,4 +106,19 @@ Deno.test("plan: compression option", () => {
   assert.throws(() => parseCompression("zstd:99"), /takes no level 99/);
   assert.throws(() => parseCompression("lz4:3"), /takes no level/);
   assert.throws(() => parseCompression("bzip2"), /unknown compression/);
+});
+
+Deno.test("plan: named stages, each one line of progress", async () => {
+  const { plan } = await planFor();
+  assert.deepEqual(plan.stages.map((s) => s.title), [
+    "squashfs of the image",
+    "BIOS El Torito image",
+    "EFI boot image",
+    "hybrid ISO",
+    "implant MD5",
+  ]);
+  const efi = plan.stages[2].steps.map((s) => s.tool);
+  assert.deepEqual(efi, ["mkfs.fat", "mmd", "mcopy", "mcopy", "mcopy", "mcopy"]);
+  const bare = await planFor({ noBios: true });
+  assert.ok(!bare.plan.stages.some((s) => s.title.includes("BIOS")));
 });

@@ -5,7 +5,7 @@
  */
 import { type Document, isMap, isScalar, isSeq, LineCounter, parseDocument } from "yaml";
 import { z } from "zod";
-import { InputError } from "./errors.ts";
+import { InputError } from "../errors.ts";
 
 /** Where the contract looks for iso.yaml, in order. */
 export const ISO_YAML_PATHS = [

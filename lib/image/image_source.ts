@@ -3,10 +3,10 @@
  * `podman image mount` (and unmounted by the cleanup list), or a directory
  * given with --rootfs (e.g. an image the host mounted into a container).
  */
-import type { Cleanup } from "./cleanup.ts";
-import { InputError } from "./errors.ts";
+import type { Cleanup } from "../cleanup.ts";
+import { InputError } from "../errors.ts";
 import { imageId, mountImage, unmountImage } from "./podman.ts";
-import { requireTools } from "./tools.ts";
+import { requireTools } from "../tools.ts";
 
 export interface ImageSource {
   /** How messages and the plan name it. */

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import * as path from "node:path";
 import { ImageRoot } from "./image_root.ts";
-import { link, makeTree, put } from "../tests/support/tree.ts";
+import { link, makeTree, put } from "../../testing/tree.ts";
 
 Deno.test("image root: symlinks resolve inside the image, as in a chroot", async () => {
   const root = await makeTree();

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { discover } from "./contract.ts";
 import { ImageRoot } from "./image_root.ts";
-import { KVER, link, makeTree, put, remove } from "../tests/support/tree.ts";
+import { KVER, link, makeTree, put, remove } from "../../testing/tree.ts";
 
 async function withTree(
   prepare: (root: string) => Promise<void>,

@@ -4,7 +4,7 @@
  * chroot, never on the host. Every read of the image goes through here.
  */
 import * as path from "node:path";
-import { InputError } from "./errors.ts";
+import { InputError } from "../errors.ts";
 
 const MAX_SYMLINK_HOPS = 40; // as Linux's ELOOP limit
 

@@ -11,7 +11,7 @@ import $ from "dax";
 import { createHash } from "node:crypto";
 import * as path from "node:path";
 
-export const REPO = path.resolve(import.meta.dirname!, "../..");
+export const REPO = path.resolve(import.meta.dirname!, "..");
 export const BASE = "localhost/cniso-base:bookworm";
 
 async function hashDir(dir: string, h = createHash("sha256")) {

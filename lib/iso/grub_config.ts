@@ -4,6 +4,7 @@
  * can never add a command or a menu entry: inside single quotes GRUB treats
  * `$ ; { } \ "` literally, and a quote itself is written '\''.
  */
+import { GRUB_CONFIGS } from "./layout.ts";
 import type { Menu } from "./menu.ts";
 
 /** Quotes one word for GRUB's script language. */
@@ -21,7 +22,7 @@ export interface GrubConfigInput {
 export function renderGrubConfig({ menu, label, source }: GrubConfigInput): string {
   const lines = [
     `# GRUB configuration written by cniso from ${oneLine(source)}.`,
-    "# The same file is at /EFI/BOOT/grub.cfg, /boot/grub2/grub.cfg and /boot/grub/grub.cfg.",
+    `# The same file is at ${GRUB_CONFIGS.efi}, ${GRUB_CONFIGS.grub2} and ${GRUB_CONFIGS.grub}.`,
     `set default=${menu.defaultIndex}`,
     `set timeout=${menu.timeout}`,
     "",

@@ -1,30 +1,19 @@
 /**
  * Everything cniso concludes about an image before building: the contract
  * pieces, iso.yaml, the label, the menu and the GRUB config. `check` prints it;
- * `build` stops on its first error. No tool runs here.
+ * `build` stops on its errors. It reads the image and runs no tool (the
+ * initramfs probe, which does, is image/initramfs.ts).
  */
-import { type Contract, discover, type DiscoverOptions, type Finding } from "./contract.ts";
-import { CnisoError, InputError } from "./errors.ts";
-import { renderGrubConfig } from "./grub_config.ts";
-import type { ImageRoot } from "./image_root.ts";
-import { type ParsedIsoConfig, parseIsoConfig } from "./iso_config.ts";
-import { defaultLabel, labelProblem } from "./label.ts";
-import { hasDmsquashLive } from "./initramfs.ts";
-import { buildMenu, type Menu } from "./menu.ts";
+import { type Contract, discover, type DiscoverOptions, type Finding } from "../image/contract.ts";
+import { CnisoError, InputError } from "../errors.ts";
+import { renderGrubConfig } from "../iso/grub_config.ts";
+import type { ImageRoot } from "../image/image_root.ts";
+import { type ParsedIsoConfig, parseIsoConfig } from "../iso/iso_config.ts";
+import { defaultLabel, labelProblem } from "../iso/label.ts";
+import { buildMenu, type Menu } from "../iso/menu.ts";
 
 export interface InspectOptions extends DiscoverOptions {
   allowLabelMismatch?: boolean;
-}
-
-/** The warning for an initramfs without dmsquash-live (see initramfs.ts), or undefined. */
-export async function initramfsWarning(contract: Contract): Promise<string | undefined> {
-  const found = await hasDmsquashLive(contract.initramfs.hostPath);
-  if (found === true) return undefined;
-  const where = contract.initramfs.imagePath;
-  const check = `lsinitrd ${where} | grep dmsquash-live`;
-  return found === false
-    ? `${where} has no dracut dmsquash-live module: the ISO will not find its live root. Rebuild it with dracut --add dmsquash-live (check: ${check})`
-    : `could not look inside ${where} (unknown compression); make sure it has dmsquash-live: ${check}`;
 }
 
 export interface Inspection {

@@ -4,9 +4,9 @@ import {
   FALLBACK_LABEL,
   labelProblem,
   liveRootLabels,
-  parseOsRelease,
   udevUnescape,
 } from "./label.ts";
+import { parseOsRelease } from "../image/os_release.ts";
 
 Deno.test("label: rules", () => {
   assert.equal(labelProblem("Bazzite-Live"), undefined);

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { InputError } from "./errors.ts";
+import { InputError } from "../errors.ts";
 import { parseIsoConfig } from "./iso_config.ts";
 import { buildMenu } from "./menu.ts";
 

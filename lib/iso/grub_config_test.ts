@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import $ from "dax";
-import { InputError } from "./errors.ts";
+import { InputError } from "../errors.ts";
 import { grubQuote, renderGrubConfig } from "./grub_config.ts";
 import { parseIsoConfig } from "./iso_config.ts";
 import { buildMenu, type Menu } from "./menu.ts";

@@ -1,0 +1,264 @@
+/**
+ * The build as data: which files go where on the ISO and in the EFI boot image,
+ * and which tools run with which arguments, as named stages. Pure: it only
+ * describes. The executor (executor.ts) carries a plan out; `--dry-run` prints it.
+ */
+import * as path from "node:path";
+import type { Contract } from "../image/contract.ts";
+import {
+  BIOS_MODULES_DIR,
+  BIOS_PREFIX,
+  EFI_BOOT_DIR,
+  EFI_FILES,
+  EFI_IMAGE,
+  ELTORITO_IMAGE,
+  GRUB_CONFIGS,
+  INITRD,
+  KERNEL,
+  LIVE_ROOT,
+} from "../iso/layout.ts";
+import type { ToolName } from "../tools.ts";
+import { type Compression, mksquashfsCompressionArgs } from "./compression.ts";
+import { xorrisoArgs } from "./xorriso.ts";
+
+/** Modules built into eltorito.img; the rest load from BIOS_MODULES_DIR at boot. */
+export const ELTORITO_MODULES = [
+  "biosdisk",
+  "iso9660",
+  "part_gpt",
+  "part_msdos",
+  "normal",
+  "configfile",
+  "search",
+  "search_label",
+  "serial",
+  "terminal",
+];
+
+/** A file placed on the ISO (or in the EFI image): its path there and where it comes from. */
+export interface Placement {
+  target: string;
+  source: string;
+}
+
+export interface Step {
+  /** What the step does, for error messages and the dry-run listing. */
+  title: string;
+  tool: ToolName;
+  args: string[];
+  env?: Record<string, string>;
+}
+
+/** Steps shown as one line of progress. */
+export interface Stage {
+  title: string;
+  steps: Step[];
+}
+
+export interface Plan {
+  image: string;
+  label: string;
+  /** The final ISO path. */
+  output: string;
+  /** Scratch directory beside the output; removed at the end. */
+  workDir: string;
+  /** The ISO as written before it is renamed to `output`. */
+  tempIso: string;
+  /** Generated files written into workDir before any tool runs. */
+  writes: { path: string; content: string }[];
+  /** Files copied out of the image into workDir (small ones only: the BIOS modules). */
+  copies: Placement[];
+  /** The files of the ISO tree (the squashfs, kernel, initrd, boot files). */
+  iso: Placement[];
+  /** The files of the EFI system partition image. */
+  esp: Placement[];
+  stages: Stage[];
+}
+
+export interface PlanInput {
+  image: string;
+  /** The image's root directory on the host (the mount point, or --rootfs). */
+  rootDir: string;
+  contract: Contract;
+  label: string;
+  grubConfig: string;
+  output: string;
+  workDir: string;
+  compression: Compression;
+}
+
+/** The files the build makes in its work directory. */
+function workFiles(workDir: string) {
+  const work = (name: string) => path.join(workDir, name);
+  return {
+    grubCfg: work("grub.cfg"),
+    squashfs: work("squashfs.img"),
+    eltorito: work("eltorito.img"),
+    efiboot: work("efiboot.img"),
+    biosDir: work("i386-pc"),
+    tempIso: work("cniso.iso"),
+  };
+}
+type WorkFiles = ReturnType<typeof workFiles>;
+
+export function makePlan(input: PlanInput): Plan {
+  const files = workFiles(input.workDir);
+  const bios = input.contract.biosModules !== undefined;
+  const esp = espPlacements(input.contract, files);
+  const iso = isoPlacements(input.contract, files, esp, bios);
+  const stages = [
+    squashfsStage(input.rootDir, files, input.compression),
+    ...(bios ? [eltoritoStage(files)] : []),
+    espStage(esp, files, espSizeKiB(input.contract, input.grubConfig)),
+    isoStage(input.label, files, iso, bios),
+    { title: "implant MD5", steps: [tool("implant MD5", "implantisomd5", [files.tempIso])] },
+  ];
+  return {
+    image: input.image,
+    label: input.label,
+    output: input.output,
+    workDir: input.workDir,
+    tempIso: files.tempIso,
+    writes: [{ path: files.grubCfg, content: input.grubConfig }],
+    copies: (input.contract.biosModules ?? []).map((f) => ({
+      source: f.hostPath,
+      target: path.join(files.biosDir, path.basename(f.imagePath)),
+    })),
+    iso,
+    esp,
+    stages,
+  };
+}
+
+/** Every step of the plan, in order. */
+export function planSteps(plan: Plan): Step[] {
+  return plan.stages.flatMap((s) => s.steps);
+}
+
+function espPlacements(contract: Contract, files: WorkFiles): Placement[] {
+  return [
+    { target: EFI_FILES.shim, source: contract.shim.hostPath },
+    { target: EFI_FILES.mm, source: contract.mm.hostPath },
+    { target: EFI_FILES.grub, source: contract.gcd.hostPath },
+    { target: GRUB_CONFIGS.efi, source: files.grubCfg },
+  ];
+}
+
+function isoPlacements(
+  contract: Contract,
+  files: WorkFiles,
+  esp: Placement[],
+  bios: boolean,
+): Placement[] {
+  return [
+    { target: LIVE_ROOT, source: files.squashfs },
+    { target: KERNEL, source: contract.kernel.hostPath },
+    { target: INITRD, source: contract.initramfs.hostPath },
+    { target: EFI_IMAGE, source: files.efiboot },
+    ...esp,
+    // Distributions' GRUBs look for their config in different places; give them all one file.
+    { target: GRUB_CONFIGS.grub2, source: files.grubCfg },
+    { target: GRUB_CONFIGS.grub, source: files.grubCfg },
+    ...(bios
+      ? [
+        { target: ELTORITO_IMAGE, source: files.eltorito },
+        { target: BIOS_MODULES_DIR, source: files.biosDir },
+      ]
+      : []),
+  ];
+}
+
+/** FAT needs room for its tables and cluster slack: 1 MiB over the files is plenty. */
+function espSizeKiB(contract: Contract, grubConfig: string): number {
+  const bytes = contract.shim.size + contract.mm.size + contract.gcd.size +
+    new TextEncoder().encode(grubConfig).length;
+  return Math.ceil(bytes / 1024) + 1024;
+}
+
+function squashfsStage(rootDir: string, files: WorkFiles, compression: Compression): Stage {
+  const title = "squashfs of the image";
+  const args = [rootDir, files.squashfs, "-noappend", "-no-progress", "-quiet"];
+  return {
+    title,
+    steps: [tool(title, "mksquashfs", [...args, ...mksquashfsCompressionArgs(compression)])],
+  };
+}
+
+function eltoritoStage(files: WorkFiles): Stage {
+  const title = "BIOS El Torito image";
+  const args = ["-O", "i386-pc-eltorito", "-d", files.biosDir, "-p", BIOS_PREFIX];
+  return {
+    title,
+    steps: [tool(title, "grub-mkimage", [...args, "-o", files.eltorito, ...ELTORITO_MODULES])],
+  };
+}
+
+/** The FAT image made without loop devices: mkfs.fat, then mtools. */
+function espStage(esp: Placement[], files: WorkFiles, sizeKiB: number): Stage {
+  const env = { MTOOLS_SKIP_CHECK: "1" };
+  const img = files.efiboot;
+  const dirs = EFI_BOOT_DIR.split("/").filter(Boolean).map((_, i, parts) =>
+    `::/${parts.slice(0, i + 1).join("/")}`
+  );
+  return {
+    title: "EFI boot image",
+    steps: [
+      tool("EFI boot image", "mkfs.fat", ["-C", "-n", "EFIBOOT", img, `${sizeKiB}`]),
+      { ...tool("EFI boot image: folders", "mmd", ["-i", img, ...dirs]), env },
+      ...esp.map((p) => ({
+        ...tool(`EFI boot image: ${p.target}`, "mcopy", ["-i", img, p.source, `::${p.target}`]),
+        env,
+      })),
+    ],
+  };
+}
+
+function isoStage(label: string, files: WorkFiles, iso: Placement[], bios: boolean): Stage {
+  const args = xorrisoArgs({
+    output: files.tempIso,
+    volumeId: label,
+    bios: bios
+      ? { hybridMbr: path.join(files.biosDir, "boot_hybrid.img"), eltoritoImage: ELTORITO_IMAGE }
+      : undefined,
+    efi: { espImage: files.efiboot },
+    files: iso,
+  });
+  return { title: "hybrid ISO", steps: [tool("hybrid ISO", "xorriso", args)] };
+}
+
+function tool(title: string, name: ToolName, args: string[]): Step {
+  return { title, tool: name, args };
+}
+
+/** The plan as text, for `--dry-run`. */
+export function formatPlan(plan: Plan, tools?: Map<ToolName, string>): string {
+  const out = [
+    `image:  ${plan.image}`,
+    `label:  ${plan.label}`,
+    `output: ${plan.output}`,
+    `work:   ${plan.workDir}`,
+    "",
+    "files written:",
+    ...plan.writes.map((w) => `  ${w.path}`),
+    "files copied from the image (BIOS modules):",
+    `  ${plan.copies.length} files into ${
+      plan.copies[0] ? path.dirname(plan.copies[0].target) : "(none: --no-bios)"
+    }`,
+    "ISO tree:",
+    ...plan.iso.map((p) => `  ${p.target.padEnd(28)} <- ${p.source}`),
+    `EFI boot image (${EFI_IMAGE.slice(1)}):`,
+    ...plan.esp.map((p) => `  ${p.target.padEnd(28)} <- ${p.source}`),
+    "steps:",
+  ];
+  const steps = planSteps(plan);
+  steps.forEach((s, i) => {
+    const exe = tools?.get(s.tool) ?? s.tool;
+    out.push(`  ${i + 1}. ${s.title}`, `     ${[exe, ...s.args].map(shellQuote).join(" ")}`);
+  });
+  out.push(`  ${steps.length + 1}. rename ${plan.tempIso} -> ${plan.output}`);
+  return out.join("\n");
+}
+
+function shellQuote(word: string): string {
+  return /^[A-Za-z0-9_\/.,:=+@%-]+$/.test(word) ? word : `'${word.replaceAll("'", `'\\''`)}'`;
+}

@@ -1,0 +1,155 @@
+/** `cniso boot-test`: boot an ISO in QEMU through its own firmware and bootloader. */
+import { bootIso, type BootResult } from "../boot/boot_iso.ts";
+import { printable } from "../boot/console_text.ts";
+import type { Firmware, Media } from "../boot/qemu_args.ts";
+import { withCleanup } from "../cleanup.ts";
+import { InputError } from "../errors.ts";
+import { requireTools } from "../tools.ts";
+import { HELP_OPTION, oneOf, optionsHelp, parseOptions, positiveInt } from "./options.ts";
+
+export const BOOT_TEST_OPTIONS = {
+  firmware: {
+    type: "string",
+    value: "bios|uefi|uefi-secure",
+    help: [
+      "SeaBIOS, OVMF, or OVMF with Secure Boot and",
+      "Microsoft's keys (default: bios)",
+    ],
+  },
+  media: {
+    type: "string",
+    value: "cd|usb",
+    help: ["attach the ISO as a CD-ROM or a USB stick (default: cd)"],
+  },
+  expect: {
+    type: "string",
+    value: "REGEX",
+    help: ["also require this pattern on the serial console"],
+  },
+  timeout: { type: "string", value: "SECONDS", help: ["bound for the whole run (default: 600)"] },
+  accel: {
+    type: "string",
+    value: "auto|kvm|tcg",
+    help: [
+      "auto tries KVM and falls back to TCG when KVM makes no",
+      "progress in any phase (default: auto)",
+    ],
+  },
+  memory: { type: "string", value: "MIB", help: ["guest memory (default: 2048)"] },
+  cpu: {
+    type: "string",
+    value: "MODEL",
+    help: [
+      "QEMU CPU model (default: host under KVM, QEMU's default",
+      "under TCG; e.g. Nehalem for x86-64-v2 images)",
+    ],
+  },
+  screenshot: {
+    type: "string",
+    value: "FILE.png",
+    help: ["write a picture of the screen at the end"],
+  },
+  "serial-log": {
+    type: "string",
+    value: "FILE",
+    help: ["keep what the serial console printed (up to 64 MiB)"],
+  },
+  ...HELP_OPTION,
+} as const;
+
+export const BOOT_TEST_HELP = `Usage: cniso boot-test ISO [options]
+
+Boots ISO headless in QEMU through the firmware and the ISO's own bootloader,
+adds console=ttyS0 to the default GRUB entry over the serial console, and
+follows the boot until the live system reaches its default target (or a login
+prompt). Reports each phase with its time.
+
+${optionsHelp(BOOT_TEST_OPTIONS)}
+
+Under uefi-secure the kernel must also report "Secure boot enabled". Each phase
+has a stall window (firmware, GRUB's menu, the kernel's first line, then
+console silence); a boot that makes no progress within it ends, naming the phase.
+Exit codes: 0 the live system booted, 1 it did not (the last phase reached and
+the last 40 lines of the console are printed), 2 bad input.`;
+
+export async function bootTestCommand(args: string[]): Promise<number> {
+  const { values, positionals } = parseOptions("boot-test", args, BOOT_TEST_OPTIONS);
+  if (values.help) {
+    console.log(BOOT_TEST_HELP);
+    return 0;
+  }
+  const request = bootRequest(values, positionals);
+  const tools = await requireTools(["qemu-system-x86_64", "xorriso"]);
+  const result = await withCleanup((cleanup, signal) =>
+    bootIso(
+      {
+        ...request,
+        qemu: tools.get("qemu-system-x86_64")!,
+        xorriso: tools.get("xorriso")!,
+        log: (line) => console.error(line),
+      },
+      cleanup,
+      signal,
+    )
+  );
+  return report(request, result);
+}
+
+type Values = ReturnType<typeof parseOptions<typeof BOOT_TEST_OPTIONS>>["values"];
+
+/** The checked options: every bad value is exit 2 before anything starts. */
+function bootRequest(values: Values, positionals: string[]) {
+  if (positionals.length !== 1) {
+    throw new InputError("boot-test needs one ISO", "see: cniso boot-test --help");
+  }
+  const firmwares = ["bios", "uefi", "uefi-secure"] as const;
+  let expect: RegExp | undefined;
+  if (values.expect !== undefined) {
+    try {
+      expect = new RegExp(values.expect);
+    } catch (e) {
+      throw new InputError(`--expect ${values.expect}: ${(e as Error).message}`);
+    }
+  }
+  if (values.screenshot !== undefined && !values.screenshot.endsWith(".png")) {
+    throw new InputError(`--screenshot ${values.screenshot}: the file name must end in .png`);
+  }
+  if (values.cpu !== undefined && !/^[A-Za-z0-9][A-Za-z0-9_.+=,-]*$/.test(values.cpu)) {
+    throw new InputError(
+      `--cpu ${values.cpu}: not a QEMU CPU model (see qemu-system-x86_64 -cpu help)`,
+    );
+  }
+  return {
+    iso: positionals[0],
+    firmware: oneOf<Firmware>("firmware", values.firmware, firmwares, "bios"),
+    media: oneOf<Media>("media", values.media, ["cd", "usb"], "cd"),
+    accel: oneOf("accel", values.accel, ["auto", "kvm", "tcg"] as const, "auto"),
+    expect,
+    timeoutSecs: positiveInt("timeout", values.timeout, 600),
+    memoryMiB: positiveInt("memory", values.memory, 2048),
+    cpu: values.cpu,
+    screenshot: values.screenshot,
+    serialLog: values["serial-log"],
+  };
+}
+
+/** PASS with the time, or FAIL with the reason, the last phase and the console's last lines. */
+function report(request: ReturnType<typeof bootRequest>, result: BootResult): number {
+  const last = result.phases.at(-1);
+  const how = `${request.firmware}, ${request.media}, ${result.accel}` +
+    (result.fellBack ? `; KVM was given up on: ${result.fellBack}` : "");
+  const name = printable(request.iso);
+  if (result.passed) {
+    console.log(`PASS: ${name} booted (${how}) to the live system in ${last!.at.toFixed(1)} s`);
+    return 0;
+  }
+  console.log(`FAIL: ${name} (${how}): ${result.reason}`);
+  console.log(
+    `last phase reached: ${last?.name ?? "none (no output at all)"}${
+      last ? ` at ${last.at.toFixed(1)} s` : ""
+    }`,
+  );
+  console.log("last lines of the serial console:");
+  for (const line of result.serialTail) console.log(`  | ${line}`);
+  return 1;
+}

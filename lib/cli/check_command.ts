@@ -1,0 +1,79 @@
+/** `cniso check`: run every check `build` runs, print what was found where, build nothing. */
+import { inspect, type Inspection } from "../build/inspect.ts";
+import { withCleanup } from "../cleanup.ts";
+import type { Finding } from "../image/contract.ts";
+import { ImageRoot } from "../image/image_root.ts";
+import { openSource } from "../image/image_source.ts";
+import { initramfsWarning } from "../image/initramfs.ts";
+import {
+  HELP_OPTION,
+  IMAGE_OPTIONS,
+  imageOrRootfs,
+  inspectOptions,
+  optionsHelp,
+  parseOptions,
+} from "./options.ts";
+
+export const CHECK_OPTIONS = { ...IMAGE_OPTIONS, ...HELP_OPTION } as const;
+
+export const CHECK_HELP = `Usage: cniso check IMAGE [options]
+       cniso check --rootfs DIR [options]
+
+Checks that IMAGE follows the Container-native ISO Contract, prints a table of
+what was found where and what is wrong, and builds nothing. Takes the options
+that build takes to read and judge the image.
+
+${optionsHelp(CHECK_OPTIONS)}
+
+Exit codes: 0 the image can be built, 2 it cannot (the table says why), 1 failure.`;
+
+const MARK = { ok: "ok", warning: "WARN", error: "FAIL" } as const;
+
+export async function check(args: string[]): Promise<number> {
+  const { values, positionals } = parseOptions("check", args, CHECK_OPTIONS);
+  if (values.help) {
+    console.log(CHECK_HELP);
+    return 0;
+  }
+  const spec = imageOrRootfs("check", positionals, values.rootfs);
+  return await withCleanup(async (cleanup) => {
+    const source = await openSource(spec, cleanup);
+    const result = await inspect(new ImageRoot(source.rootDir), inspectOptions(values));
+    if (result.ready) result.findings.push(await initramfsFinding(result.ready));
+    printTable(source.name, result);
+    const errors = result.findings.filter((f) => f.severity === "error").length;
+    console.log(
+      errors === 0
+        ? `OK: ${source.name} can be built (label ${result.ready!.label})`
+        : `${errors} problem${errors > 1 ? "s" : ""}: ${source.name} cannot be built as it is`,
+    );
+    return errors === 0 ? 0 : 2;
+  });
+}
+
+async function initramfsFinding(ready: NonNullable<Inspection["ready"]>): Promise<Finding> {
+  const where = ready.contract.initramfs.imagePath;
+  const warning = await initramfsWarning(ready.contract);
+  return warning
+    ? {
+      item: "initramfs",
+      severity: "warning",
+      where,
+      detail: "no dmsquash-live found inside",
+      hint: warning,
+    }
+    : { item: "initramfs", severity: "ok", where, detail: "has dracut's dmsquash-live" };
+}
+
+function printTable(name: string, result: Inspection) {
+  const widths = [4, 12, 44];
+  console.log(`${name}:`);
+  for (const f of result.findings) {
+    const row = [MARK[f.severity], f.item, f.where, f.detail];
+    console.log("  " + row.map((cell, i) => (i < 3 ? cell.padEnd(widths[i]) : cell)).join(" "));
+  }
+  for (const f of result.findings) {
+    if (f.severity !== "ok" && f.hint) console.log(`  hint (${f.item}): ${f.hint}`);
+  }
+  for (const w of result.warnings) console.log(`  warning: ${w}`);
+}

@@ -1,0 +1,151 @@
+/**
+ * Command-line options as one table per command: each row gives the option's
+ * name, its value, and its help, and the table produces both the parser
+ * (node:util's parseArgs, with exit-2 errors) and the help text. The options
+ * that `build` and `check` share (how the image is read and judged) are one
+ * table, used by both.
+ */
+import { parseArgs, type ParseArgsConfig } from "node:util";
+import type { InspectOptions } from "../build/inspect.ts";
+import { InputError } from "../errors.ts";
+
+export interface OptionSpec {
+  type: "string" | "boolean";
+  short?: string;
+  /** The value's name in the help, e.g. "PATH". */
+  value?: string;
+  /** Help lines; the first should fit beside the option. */
+  help: readonly string[];
+}
+
+export type OptionTable = Record<string, OptionSpec>;
+
+/** How the image is read and judged: shared by `build` and `check`. */
+export const IMAGE_OPTIONS = {
+  rootfs: {
+    type: "string",
+    value: "DIR",
+    help: ["read the image's tree from DIR instead of an image"],
+  },
+  kernel: {
+    type: "string",
+    value: "VERSION",
+    help: ["pick this kernel when the image has several"],
+  },
+  vendor: {
+    type: "string",
+    value: "NAME",
+    help: ["pick this EFI vendor directory when there are several"],
+  },
+  "no-bios": {
+    type: "boolean",
+    help: ["UEFI-only ISO: GRUB's i386-pc modules are not needed"],
+  },
+  "allow-label-mismatch": {
+    type: "boolean",
+    help: [
+      "only warn when an entry's root=live:CDLABEL= is not",
+      "the ISO label (such an entry cannot boot)",
+    ],
+  },
+} as const satisfies OptionTable;
+
+export const HELP_OPTION = {
+  help: { type: "boolean", short: "h", help: ["show this help"] },
+} as const satisfies OptionTable;
+
+type Values<T extends OptionTable> = {
+  [K in keyof T]?: T[K]["type"] extends "boolean" ? boolean : string;
+};
+
+/** Parses `args` by `table`; an unknown option or a missing value is bad input (exit 2). */
+export function parseOptions<T extends OptionTable>(
+  command: string,
+  args: string[],
+  table: T,
+): { values: Values<T>; positionals: string[] } {
+  const options: NonNullable<ParseArgsConfig["options"]> = {};
+  for (const [name, spec] of Object.entries(table)) {
+    options[name] = spec.short ? { type: spec.type, short: spec.short } : { type: spec.type };
+  }
+  try {
+    const parsed = parseArgs({ args, options, allowPositionals: true, strict: true });
+    return { values: parsed.values as Values<T>, positionals: parsed.positionals };
+  } catch (e) {
+    throw new InputError(
+      `${command}: ${(e as Error).message.replace(/\. To specify.*$/s, "")}`,
+      `see: cniso ${command} --help`,
+    );
+  }
+}
+
+const HELP_COLUMN = 28;
+
+/** The "Options:" block of a command's help, from its table. */
+export function optionsHelp(table: OptionTable): string {
+  const lines = ["Options:"];
+  for (const [name, spec] of Object.entries(table)) {
+    const left = `  ${spec.short ? `-${spec.short}, ` : "    "}--${name}` +
+      (spec.value ? ` ${spec.value}` : "");
+    const [first, ...rest] = spec.help;
+    if (left.length < HELP_COLUMN) lines.push(left.padEnd(HELP_COLUMN) + first);
+    else lines.push(left, " ".repeat(HELP_COLUMN) + first);
+    for (const line of rest) lines.push(" ".repeat(HELP_COLUMN) + line);
+  }
+  return lines.join("\n");
+}
+
+/** The shared options as `inspect` takes them. */
+export function inspectOptions(values: Values<typeof IMAGE_OPTIONS>): InspectOptions {
+  return {
+    kernelVersion: values.kernel,
+    vendor: values.vendor,
+    noBios: values["no-bios"],
+    allowLabelMismatch: values["allow-label-mismatch"],
+  };
+}
+
+/** The one IMAGE, or --rootfs DIR: exactly one of them. */
+export function imageOrRootfs(
+  command: string,
+  positionals: string[],
+  rootfs: string | undefined,
+): { image?: string; rootfs?: string } {
+  if (positionals.length > 1) {
+    throw new InputError(`${command} takes one image, got: ${positionals.join(" ")}`);
+  }
+  const image = positionals[0];
+  if (!image && rootfs === undefined) {
+    throw new InputError(
+      `${command} needs an IMAGE (or --rootfs DIR)`,
+      `see: cniso ${command} --help`,
+    );
+  }
+  if (image && rootfs !== undefined) {
+    throw new InputError("give either an IMAGE or --rootfs DIR, not both");
+  }
+  return { image, rootfs };
+}
+
+/** One of the allowed words, or bad input naming them. */
+export function oneOf<T extends string>(
+  name: string,
+  value: string | undefined,
+  allowed: readonly T[],
+  fallback: T,
+): T {
+  if (value === undefined) return fallback;
+  if (!allowed.includes(value as T)) {
+    throw new InputError(`--${name} ${value}: expected one of ${allowed.join(", ")}`);
+  }
+  return value as T;
+}
+
+/** A whole number above 0, or bad input. */
+export function positiveInt(name: string, value: string | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (!/^\d+$/.test(value) || Number(value) <= 0 || !Number.isSafeInteger(Number(value))) {
+    throw new InputError(`--${name} ${value}: expected a whole number above 0`);
+  }
+  return Number(value);
+}

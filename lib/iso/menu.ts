@@ -1,0 +1,196 @@
+/**
+ * The boot menu: iso.yaml's entries (or the generated live entry) checked and
+ * normalised, ready to render. This is where text from the image is judged.
+ */
+import { splitCommandLine } from "./cmdline.ts";
+import { InputError } from "../errors.ts";
+import type { IsoEntry, ParsedIsoConfig } from "./iso_config.ts";
+import { INITRD, KERNEL } from "./layout.ts";
+import { liveRootLabels } from "./label.ts";
+
+export const DEFAULT_TIMEOUT = 10;
+
+export interface MenuEntry {
+  name: string;
+  /** Path of the kernel on the ISO. */
+  kernel: string;
+  /** Kernel arguments, one word each (quotes already removed). */
+  args: string[];
+  initrd: string;
+}
+
+export interface Menu {
+  entries: MenuEntry[];
+  defaultIndex: number;
+  timeout: number;
+}
+
+export interface MenuOptions {
+  /** Turn "CDLABEL does not match the ISO label" from an error into a warning. */
+  allowLabelMismatch?: boolean;
+  /** Name of the generated entry (e.g. os-release's PRETTY_NAME). */
+  generatedName?: string;
+}
+
+/** Arguments of the generated entry, before iso.yaml's kernel_args. */
+export function liveArgs(label: string): string[] {
+  return [`root=live:CDLABEL=${label}`, "rd.live.image", "rd.live.overlay.overlayfs=1"];
+}
+
+// Control characters (newlines above all) have no business in a menu or a command line.
+// deno-lint-ignore no-control-regex
+const CONTROL = /[\x00-\x1f\x7f]/;
+
+export function buildMenu(
+  parsed: ParsedIsoConfig | undefined,
+  label: string,
+  options: MenuOptions = {},
+): { menu: Menu; warnings: string[] } {
+  const config = parsed?.config ?? {};
+  const where = (p: (string | number)[]) => parsed?.where(p) ?? "iso.yaml";
+  const warnings: string[] = [];
+  const rawEntries = config.grub2?.entries;
+  const entries = rawEntries && rawEntries.length > 0
+    ? rawEntries.map((raw, i) => {
+      const at = (key: string) =>
+        `${where(["grub2", "entries", i, key])}: grub2.entries[${i}].${key}`;
+      return entryFromYaml(raw, at, label, options, warnings);
+    })
+    : [generatedEntry(config.kernel_args ?? [], label, options.generatedName, where)];
+  const defaultIndex = resolveDefault(config.grub2?.default, entries, where(["grub2", "default"]));
+  return {
+    menu: { entries, defaultIndex, timeout: config.grub2?.timeout ?? DEFAULT_TIMEOUT },
+    warnings,
+  };
+}
+
+/** One iso.yaml entry, checked: a name GRUB reads as a title, one line, absolute paths, the label. */
+function entryFromYaml(
+  raw: IsoEntry,
+  at: (key: string) => string,
+  label: string,
+  options: MenuOptions,
+  warnings: string[],
+): MenuEntry {
+  checkEntryName(raw.name, at("name"));
+  const words = splitCommandLine(raw.linux);
+  if ("error" in words) {
+    throw new InputError(`${at("linux")}: ${words.error}`, 'close the quote: foo="a b"');
+  }
+  if (words.length === 0) {
+    throw new InputError(`${at("linux")}: no kernel path`, `start with ${KERNEL}`);
+  }
+  const initrd = raw.initrd.trim();
+  for (const w of [...words, raw.initrd]) {
+    if (CONTROL.test(w)) {
+      throw new InputError(
+        `${at(w === raw.initrd ? "initrd" : "linux")}: contains a newline or control character`,
+        "write kernel arguments on one line, separated by spaces",
+      );
+    }
+  }
+  const [kernel, ...args] = words;
+  for (const [key, path, expected] of [["linux", kernel, KERNEL], ["initrd", initrd, INITRD]]) {
+    // A path that starts with "-" would be read as an option (initrd --nounzip).
+    if (!path.startsWith("/")) {
+      throw new InputError(
+        `${at(key)}: "${path}" is not an absolute path on the ISO`,
+        `use ${expected}`,
+      );
+    }
+    if (path !== expected) {
+      warnings.push(`${at(key)}: ${path} is not on the ISO (cniso puts it at ${expected})`);
+    }
+  }
+  checkLabels(args, label, at("linux"), options, warnings);
+  return { name: raw.name, kernel, args, initrd };
+}
+
+function checkEntryName(name: string, at: string) {
+  if (name.startsWith("-")) {
+    throw new InputError(
+      `${at}: the entry name starts with "-", which GRUB would read as an option`,
+      "start the name with a letter or digit",
+    );
+  }
+  if (CONTROL.test(name)) {
+    throw new InputError(
+      `${at}: the entry name contains a newline or control character`,
+      "write the name on one line, without escapes such as \\n",
+    );
+  }
+}
+
+/** Every root=live:CDLABEL= must name the ISO's label, or the entry cannot find its root. */
+function checkLabels(
+  args: string[],
+  label: string,
+  at: string,
+  options: MenuOptions,
+  warnings: string[],
+) {
+  for (const wanted of liveRootLabels(args)) {
+    if (wanted === label) continue;
+    const message =
+      `${at}: root=live:CDLABEL=${wanted} does not match the ISO label "${label}"; this entry would not find its root`;
+    if (!options.allowLabelMismatch) {
+      throw new InputError(
+        message,
+        `write root=live:CDLABEL=${label}, or set label: "${wanted}", or pass --allow-label-mismatch`,
+      );
+    }
+    warnings.push(message);
+  }
+}
+
+/** The entry made when iso.yaml has none: the live root, plus kernel_args. */
+function generatedEntry(
+  extra: string[],
+  label: string,
+  generatedName: string | undefined,
+  where: (p: (string | number)[]) => string,
+): MenuEntry {
+  extra.forEach((arg, i) => {
+    if (CONTROL.test(arg) || /\s/.test(arg)) {
+      throw new InputError(
+        `${
+          where(["kernel_args", i])
+        }: kernel_args[${i}]: one argument per list item, without spaces or newlines`,
+        'split "a b" into two items; a value with spaces cannot be passed here',
+      );
+    }
+  });
+  const name = generatedName && !CONTROL.test(generatedName) && !generatedName.startsWith("-")
+    ? generatedName
+    : label;
+  return { name, kernel: KERNEL, args: [...liveArgs(label), ...extra], initrd: INITRD };
+}
+
+function resolveDefault(
+  value: number | string | undefined,
+  entries: MenuEntry[],
+  at: string,
+): number {
+  if (value === undefined) return 0;
+  if (typeof value === "number") {
+    if (value < 0 || value >= entries.length) {
+      throw new InputError(
+        `${at}: grub2.default: ${value} names no entry (there ${
+          entries.length === 1 ? "is 1 entry" : `are ${entries.length} entries`
+        }, counted from 0)`,
+        `use a number from 0 to ${entries.length - 1}, or an entry's name`,
+      );
+    }
+    return value;
+  }
+  const matches = entries.flatMap((e, i) => e.name === value ? [i] : []);
+  if (matches.length !== 1) {
+    throw new InputError(
+      `${at}: grub2.default: "${value}" ${
+        matches.length === 0 ? "names no entry" : "names several entries"
+      }`,
+      `the entries are: ${entries.map((e) => JSON.stringify(e.name)).join(", ")}`,
+    );
+  }
+  return matches[0];
+}
