@@ -5,7 +5,9 @@
  */
 import assert from "node:assert/strict";
 import * as path from "node:path";
-import ts from "typescript";
+// Test-only, so not in the import map (the builder image installs the whole import map).
+// deno-lint-ignore no-import-prefix
+import ts from "npm:typescript@5.9.3";
 
 const REPO = path.resolve(import.meta.dirname!, "..");
 const MAX_FUNCTION_LINES = 80;
@@ -61,4 +63,23 @@ Deno.test("code style: every lib file named like a test holds tests", () => {
   for (const f of named) {
     assert.match(Deno.readTextFileSync(path.join(REPO, f)), /Deno\.test\(/, `${f} holds no test`);
   }
+});
+
+/** Paths that are the ISO's own: written in lib/iso/layout.ts only. */
+const ISO_PATHS = /^\/?(images\/|LiveOS\b|EFI\/BOOT\b|boot\/grub2?\b|boot\.cat\b)/;
+
+Deno.test("code style: the ISO's fixed paths are written in lib/iso/layout.ts only", () => {
+  const found: string[] = [];
+  for (const file of productFiles().filter((f) => f !== "lib/iso/layout.ts")) {
+    const text = Deno.readTextFileSync(path.join(REPO, file));
+    const source = ts.createSourceFile(file, text, ts.ScriptTarget.Latest, true);
+    const visit = (node: ts.Node) => {
+      if (ts.isStringLiteralLike(node) || ts.isTemplateLiteralToken(node)) {
+        if (ISO_PATHS.test(node.text)) found.push(`${file}: ${JSON.stringify(node.text)}`);
+      }
+      ts.forEachChild(node, visit);
+    };
+    visit(source);
+  }
+  assert.deepEqual(found, []);
 });

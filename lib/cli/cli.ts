@@ -1,0 +1,69 @@
+/**
+ * The command line: reads the subcommand, dispatches to it, and prints every
+ * error in one place (typed errors with their message, hint and exit code;
+ * anything else is a bug, reported as "internal error").
+ */
+import denoJson from "../../deno.json" with { type: "json" };
+import { CnisoError, ExitCode, formatError } from "../errors.ts";
+import { bootTestCommand } from "./boot_test_command.ts";
+import { build, BUILD_EXIT_CODES } from "./build_command.ts";
+import { check } from "./check_command.ts";
+
+export const VERSION = denoJson.version;
+
+const COMMANDS: Record<string, (args: string[]) => Promise<number>> = {
+  build,
+  check,
+  "boot-test": bootTestCommand,
+};
+
+export const HELP = `cniso ${VERSION}: the Container-native ISO builder
+
+Usage: cniso <command> [options]
+
+Commands:
+  build IMAGE        turn a contract image into a hybrid BIOS+UEFI live ISO
+  check IMAGE        check an image against the contract, build nothing
+  boot-test ISO      boot an ISO in QEMU (BIOS/UEFI/Secure Boot, CD/USB) and
+                     follow it to the live system
+
+Run "cniso <command> --help" for a command's options.
+  -h, --help         show this help
+      --version      print the version
+
+${BUILD_EXIT_CODES}`;
+
+async function dispatch(args: string[]): Promise<number> {
+  const [command, ...rest] = args;
+  if (command === undefined || command === "-h" || command === "--help" || command === "help") {
+    console.log(HELP);
+    return command === undefined ? ExitCode.badInput : ExitCode.ok;
+  }
+  if (command === "--version" || command === "-V") {
+    console.log(`cniso ${VERSION}`);
+    return ExitCode.ok;
+  }
+  const run = COMMANDS[command];
+  if (!run) {
+    throw new CnisoError(
+      `unknown command ${JSON.stringify(command)}`,
+      ExitCode.badInput,
+      `the commands are: ${Object.keys(COMMANDS).join(", ")} (cniso --help)`,
+    );
+  }
+  return await run(rest);
+}
+
+/** Runs the command line; returns the exit code. Errors are printed here and only here. */
+export async function runCli(args: string[]): Promise<number> {
+  try {
+    return await dispatch(args);
+  } catch (e) {
+    if (e instanceof CnisoError) {
+      console.error(formatError(e));
+      return e.exitCode;
+    }
+    console.error(`cniso: internal error: ${(e as Error)?.stack ?? e}`);
+    return ExitCode.failure;
+  }
+}
