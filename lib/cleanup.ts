@@ -1,10 +1,11 @@
 /**
  * Cleanup on every exit path. A build registers what it must undo (unmount,
  * remove the work directory) and `withCleanup` runs it after success, error,
- * SIGINT or SIGTERM. A signal aborts the running step (its child process is
+ * SIGINT, SIGTERM or SIGHUP. A signal aborts the running step (its child process is
  * killed) and the build ends with InterruptedError.
  */
-import { InterruptedError } from "./errors.ts";
+import { InterruptedError, SIGNAL_EXIT, type StopSignal } from "./errors.ts";
+import { printable } from "./terminal.ts";
 
 export class Cleanup {
   #actions: { what: string; fn: () => unknown }[] = [];
@@ -20,14 +21,15 @@ export class Cleanup {
       try {
         await fn();
       } catch (e) {
-        console.error(`cniso: warning: cleanup failed (${what}): ${(e as Error).message}`);
+        const why = printable((e as Error).message);
+        console.error(`cniso: warning: cleanup failed (${what}): ${why}`);
       }
     }
   }
 }
 
 /**
- * Runs `body` with a cleanup list and an abort signal wired to SIGINT/SIGTERM.
+ * Runs `body` with a cleanup list and an abort signal wired to SIGINT/SIGTERM/SIGHUP.
  * Cleanup always runs before this returns or throws.
  */
 export async function withCleanup<T>(
@@ -35,7 +37,8 @@ export async function withCleanup<T>(
 ): Promise<T> {
   const cleanup = new Cleanup();
   const controller = new AbortController();
-  const handlers = (["SIGINT", "SIGTERM"] as const).map((sig) => {
+  // SIGHUP too: a dropped ssh session must clean up like Ctrl-C.
+  const handlers = (Object.keys(SIGNAL_EXIT) as StopSignal[]).map((sig) => {
     const handler = () => {
       if (!controller.signal.aborted) controller.abort(new InterruptedError(sig));
     };

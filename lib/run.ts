@@ -13,24 +13,44 @@ export interface RunResult {
   stderr: string;
 }
 
+/** What is kept of a tool's stdout and of its stderr: the last bytes, enough for any message. */
+export const MAX_OUTPUT = 1024 * 1024;
+
 export async function run(
   exe: string,
   args: string[],
   options: { env?: Record<string, string>; signal?: AbortSignal } = {},
 ): Promise<RunResult> {
-  const output = await new Deno.Command(exe, {
+  const child = new Deno.Command(exe, {
     args,
     env: options.env,
     stdin: "null",
     stdout: "piped",
     stderr: "piped",
     signal: options.signal,
-  }).output();
-  const decoder = new TextDecoder();
-  return {
-    code: output.code,
-    signal: output.signal ?? undefined,
-    stdout: decoder.decode(output.stdout),
-    stderr: decoder.decode(output.stderr),
-  };
+  }).spawn();
+  const [stdout, stderr, status] = await Promise.all([
+    tail(child.stdout),
+    tail(child.stderr),
+    child.status,
+  ]);
+  return { code: status.code, signal: status.signal ?? undefined, stdout, stderr };
+}
+
+/** Reads a stream to its end, keeping only its last MAX_OUTPUT bytes (a tool may print gigabytes). */
+async function tail(stream: ReadableStream<Uint8Array>): Promise<string> {
+  const chunks: Uint8Array[] = [];
+  let kept = 0;
+  for await (const chunk of stream) {
+    chunks.push(chunk);
+    kept += chunk.length;
+    while (kept - chunks[0].length >= MAX_OUTPUT) kept -= chunks.shift()!.length;
+  }
+  const all = new Uint8Array(kept);
+  let at = 0;
+  for (const c of chunks) {
+    all.set(c, at);
+    at += c.length;
+  }
+  return new TextDecoder().decode(all.subarray(Math.max(0, kept - MAX_OUTPUT)));
 }

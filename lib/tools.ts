@@ -2,7 +2,6 @@
  * The executables cniso runs, and the packages that provide them, so that a
  * missing one is reported with the install command instead of "not found".
  */
-import $ from "dax";
 import { ToolError } from "./errors.ts";
 
 export interface ToolInfo {
@@ -37,8 +36,28 @@ export type ToolName = keyof typeof TOOLS;
 /** The absolute path of a tool, or undefined when none of its names is on PATH. */
 export async function findTool(tool: ToolName): Promise<string | undefined> {
   for (const name of TOOLS[tool].names) {
-    const found = await $.which(name);
+    const found = await which(name);
     if (found) return found;
+  }
+  return undefined;
+}
+
+/**
+ * Looks a command up on PATH as a shell does: a directory that cannot be read
+ * (such as /root/.cargo/bin after sudo -E) is passed over, not an error.
+ * Relative entries are passed over too: cniso runs as root, and the current
+ * directory is not a place to take its tools from.
+ */
+export async function which(name: string): Promise<string | undefined> {
+  for (const dir of (Deno.env.get("PATH") ?? "").split(":")) {
+    if (!dir.startsWith("/")) continue;
+    const candidate = `${dir.replace(/\/+$/, "")}/${name}`;
+    try {
+      const info = await Deno.stat(candidate);
+      if (info.isFile && (info.mode ?? 0) & 0o111) return candidate;
+    } catch {
+      // Absent, or a directory this user cannot read: on to the next.
+    }
   }
   return undefined;
 }

@@ -96,7 +96,22 @@ export async function cniso(args: string[], options: { env?: Record<string, stri
   });
   const out = await cmd.output();
   const dec = new TextDecoder();
-  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
+  return noInternalError({
+    code: out.code,
+    stdout: dec.decode(out.stdout),
+    stderr: dec.decode(out.stderr),
+  });
+}
+
+/**
+ * "internal error" is for bugs: every run of the CLI in the tests fails when
+ * it prints that, whatever the test itself checks.
+ */
+export function noInternalError<T extends { stdout: string; stderr: string }>(r: T): T {
+  if (/internal error/.test(r.stdout + r.stderr)) {
+    throw new Error(`cniso printed an internal error:\n${r.stdout}\n${r.stderr}`);
+  }
+  return r;
 }
 
 /** Starts the CLI without waiting for it (to signal it mid-build). */

@@ -4,6 +4,7 @@
  * then breaks in one way.
  */
 import * as path from "node:path";
+import { ELTORITO_MODULES } from "../lib/image/grub_modules.ts";
 
 export const KVER = "6.1.0-test";
 
@@ -25,8 +26,11 @@ export async function makeTree(options: TreeOptions = {}): Promise<string> {
     "usr/lib/grub/i386-pc/boot_hybrid.img": "mbr",
     "usr/lib/grub/i386-pc/cdboot.img": "cdboot",
     "usr/lib/grub/i386-pc/kernel.img": "grub kernel",
-    "usr/lib/grub/i386-pc/moddep.lst": "",
-    "usr/lib/grub/i386-pc/biosdisk.mod": "mod",
+    // Every module eltorito.img needs, and a dependency, as moddep.lst lists them.
+    "usr/lib/grub/i386-pc/moddep.lst": "iso9660: fshelp\nnormal: terminal\nfshelp:\n",
+    ...Object.fromEntries(
+      [...ELTORITO_MODULES, "fshelp"].map((m) => [`usr/lib/grub/i386-pc/${m}.mod`, "mod"]),
+    ),
     "etc/os-release": options.osRelease ??
       'PRETTY_NAME="Test OS 1"\nNAME="Test OS"\nID=test\nVERSION_ID="1"\n',
   };

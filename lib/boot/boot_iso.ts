@@ -6,6 +6,7 @@
  * stopped and its files removed before the second starts.
  */
 import type { Cleanup } from "../cleanup.ts";
+import { osGuard } from "../errors.ts";
 import { KVM_WINDOWS, TCG_WINDOWS } from "./console_monitor.ts";
 import type { PhaseName } from "./console_text.ts";
 import { CONSOLE_ARGS, linuxLineInEditor } from "./grub_editor.ts";
@@ -53,7 +54,10 @@ export async function bootIso(
   const deadline = Date.now() + options.timeoutSecs * 1000;
   const sandbox = await sandboxSupported(options.qemu);
   const serialLog = options.serialLog
-    ? await Deno.open(options.serialLog, { write: true, create: true, truncate: true })
+    ? await osGuard(
+      `--serial-log ${options.serialLog}: cannot write it`,
+      () => Deno.open(options.serialLog!, { write: true, create: true, truncate: true }),
+    )
     : undefined;
   if (serialLog) cleanup.defer("close the serial log", () => serialLog.close());
 

@@ -53,25 +53,4 @@ export const SYSTEM_FAILURES: RegExp[] = [
 
 export const SECURE_BOOT = /[Ss]ecure boot enabled/;
 
-/** Removes terminal escape sequences (GRUB draws its menu with them) and carriage returns. */
-export function stripAnsi(text: string): string {
-  return text.replace(
-    // CSI sequences, OSC sequences (ended by BEL or ST), charset selection, CR.
-    // deno-lint-ignore no-control-regex
-    /\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b[()][A-Za-z0-9]|\x1b[@-Z\\-_]|\r/g,
-    "",
-  );
-}
-
-/**
- * Console text as it may be printed on the user's terminal: escapes removed,
- * other control characters shown as \xNN, so a guest cannot retitle, clear or
- * rewrite the terminal.
- */
-export function printable(text: string): string {
-  return stripAnsi(text).replace(
-    // deno-lint-ignore no-control-regex
-    /[\x00-\x08\x0a-\x1f\x7f-\x9f]/g,
-    (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`,
-  );
-}
+export { printable, stripAnsi } from "../terminal.ts";

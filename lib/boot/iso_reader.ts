@@ -8,6 +8,7 @@ import * as path from "node:path";
 import type { Cleanup } from "../cleanup.ts";
 import { InputError } from "../errors.ts";
 import { run } from "../run.ts";
+import { makeTempDir } from "../temp_dir.ts";
 import { grubConfigPaths } from "../iso/layout.ts";
 import type { Firmware } from "./qemu_args.ts";
 
@@ -51,7 +52,7 @@ export async function readGrubConfig(
   xorriso: string,
   cleanup: Cleanup,
 ): Promise<string> {
-  const dir = await Deno.makeTempDir({ prefix: "cniso-grubcfg-" });
+  const dir = await makeTempDir("cniso-grubcfg-");
   cleanup.defer("remove the extracted grub.cfg", () => Deno.remove(dir, { recursive: true }));
   const candidates = grubConfigPaths(firmware);
   for (const [i, isoPath] of candidates.entries()) {

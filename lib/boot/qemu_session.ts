@@ -7,6 +7,7 @@
 import * as path from "node:path";
 import { Cleanup } from "../cleanup.ts";
 import { ToolError } from "../errors.ts";
+import { makeTempDir } from "../temp_dir.ts";
 import { ConsoleMonitor, type MonitorOptions, type Verdict } from "./console_monitor.ts";
 import { type Accel, type Firmware, type Media, OVMF, qemuArgs } from "./qemu_args.ts";
 import { printable } from "./console_text.ts";
@@ -59,7 +60,7 @@ export async function runSession(
 }
 
 async function session(options: SessionOptions, cleanup: Cleanup, signal: AbortSignal) {
-  const dir = await Deno.makeTempDir({ prefix: "cniso-boot-" });
+  const dir = await makeTempDir("cniso-boot-");
   cleanup.defer("remove the boot test's files", () => Deno.remove(dir, { recursive: true }));
   const setup = {
     ...options,

@@ -18,6 +18,8 @@ export interface ExecuteOptions {
   progress: Progress;
   /** Give the ISO to this owner before it is moved into place. */
   owner?: { uid: number; gid: number };
+  /** Moves the finished ISO to plan.output (default: a rename; see work_dir.ts). */
+  place?: (tempIso: string, owner?: { uid: number; gid: number }) => Promise<void>;
 }
 
 /** The number of progress steps `execute` reports (for "[n/total]"). */
@@ -30,12 +32,15 @@ export function progressSteps(plan: Plan): number {
 export async function stage(plan: Plan): Promise<void> {
   for (const w of plan.writes) await guard(w.path, () => Deno.writeTextFile(w.path, w.content));
   for (const c of plan.copies) {
-    await Deno.mkdir(path.dirname(c.target), { recursive: true });
-    await guard(c.target, () => Deno.copyFile(c.source, c.target));
+    await Deno.mkdir(path.dirname(c.target), { recursive: true, mode: 0o755 });
+    // Written anew with a plain mode: a setuid or setgid bit never comes along.
+    const bytes = await Deno.readFile(c.source);
+    await guard(c.target, () => Deno.writeFile(c.target, bytes, { mode: 0o644, createNew: true }));
   }
 }
 
-export async function execute(plan: Plan, options: ExecuteOptions): Promise<void> {
+/** Runs the plan; returns the ISO's size in bytes. */
+export async function execute(plan: Plan, options: ExecuteOptions): Promise<number> {
   const { signal, progress } = options;
   await progress.step("stage boot files", () => stage(plan));
   for (const { title, steps } of plan.stages) {
@@ -45,10 +50,16 @@ export async function execute(plan: Plan, options: ExecuteOptions): Promise<void
     });
   }
   signal.throwIfAborted();
+  // Measured here: once placed, the ISO is in a directory someone else may control.
+  const size = (await Deno.stat(plan.tempIso)).size;
   await progress.step("move the ISO into place", async () => {
-    if (options.owner) await Deno.chown(plan.tempIso, options.owner.uid, options.owner.gid);
-    await guard(plan.output, () => Deno.rename(plan.tempIso, plan.output));
+    const place = options.place ?? (async (from, owner) => {
+      if (owner) await Deno.chown(from, owner.uid, owner.gid);
+      await Deno.rename(from, plan.output);
+    });
+    await guard(plan.output, () => place(plan.tempIso, options.owner));
   });
+  return size;
 }
 
 export async function runStep(
@@ -57,8 +68,18 @@ export async function runStep(
 ): Promise<void> {
   const exe = tools.get(step.tool);
   if (!exe) throw new ToolError(`internal: tool ${step.tool} was not looked up`);
-  const result = await run(exe, step.args, { env: step.env, signal });
+  const timeout = step.timeoutSecs ? AbortSignal.timeout(step.timeoutSecs * 1000) : undefined;
+  const result = await run(exe, step.args, {
+    env: step.env,
+    signal: timeout ? AbortSignal.any([signal, timeout]) : signal,
+  });
   signal.throwIfAborted();
+  if (timeout?.aborted) {
+    throw new ToolError(
+      `${step.tool} did not finish within ${step.timeoutSecs} s during "${step.title}" and was stopped`,
+      "it takes a second normally: something it reads from the image blocks it (a FIFO, a device?)",
+    );
+  }
   if (result.code !== 0) {
     const output = `${result.stderr}\n${result.stdout}`.trim();
     if (/no space left on device/i.test(output)) {

@@ -5,6 +5,7 @@
  */
 import * as path from "node:path";
 import type { Contract } from "../image/contract.ts";
+import { ELTORITO_MODULES } from "../image/grub_modules.ts";
 import {
   BIOS_MODULES_DIR,
   BIOS_PREFIX,
@@ -17,23 +18,13 @@ import {
   KERNEL,
   LIVE_ROOT,
 } from "../iso/layout.ts";
+import { shellQuote } from "../terminal.ts";
 import type { ToolName } from "../tools.ts";
 import { type Compression, mksquashfsCompressionArgs } from "./compression.ts";
 import { xorrisoArgs } from "./xorriso.ts";
 
-/** Modules built into eltorito.img; the rest load from BIOS_MODULES_DIR at boot. */
-export const ELTORITO_MODULES = [
-  "biosdisk",
-  "iso9660",
-  "part_gpt",
-  "part_msdos",
-  "normal",
-  "configfile",
-  "search",
-  "search_label",
-  "serial",
-  "terminal",
-];
+/** The bound on steps that make small images (grub-mkimage, mkfs.fat, mtools): seconds each. */
+export const SMALL_STEP_SECS = 120;
 
 /** A file placed on the ISO (or in the EFI image): its path there and where it comes from. */
 export interface Placement {
@@ -47,6 +38,8 @@ export interface Step {
   tool: ToolName;
   args: string[];
   env?: Record<string, string>;
+  /** A bound on the step's run time, for steps that take a second when all is well. */
+  timeoutSecs?: number;
 }
 
 /** Steps shown as one line of progress. */
@@ -58,9 +51,9 @@ export interface Stage {
 export interface Plan {
   image: string;
   label: string;
-  /** The final ISO path. */
+  /** The final ISO path, as the user named it. */
   output: string;
-  /** Scratch directory beside the output; removed at the end. */
+  /** Scratch directory only root can change (see work_dir.ts); removed at the end. */
   workDir: string;
   /** The ISO as written before it is renamed to `output`. */
   tempIso: string;
@@ -227,7 +220,11 @@ function isoStage(label: string, files: WorkFiles, iso: Placement[], bios: boole
 }
 
 function tool(title: string, name: ToolName, args: string[]): Step {
-  return { title, tool: name, args };
+  // These read the image's small files (grub-mkimage its modules): a hang must not hang the build.
+  const small = ["grub-mkimage", "mkfs.fat", "mmd", "mcopy"].includes(name);
+  return small
+    ? { title, tool: name, args, timeoutSecs: SMALL_STEP_SECS }
+    : { title, tool: name, args };
 }
 
 /** The plan as text, for `--dry-run`. */
@@ -257,8 +254,4 @@ export function formatPlan(plan: Plan, tools?: Map<ToolName, string>): string {
   });
   out.push(`  ${steps.length + 1}. rename ${plan.tempIso} -> ${plan.output}`);
   return out.join("\n");
-}
-
-function shellQuote(word: string): string {
-  return /^[A-Za-z0-9_\/.,:=+@%-]+$/.test(word) ? word : `'${word.replaceAll("'", `'\\''`)}'`;
 }

@@ -47,7 +47,7 @@ Deno.test("plan: the ISO tree is laid out as the contract's table says", async (
     "/EFI/BOOT/grubx64.efi",
     "/EFI/BOOT/grub.cfg",
   ]);
-  assert.equal(plan.copies.length, 5);
+  assert.equal(plan.copies.length, 15);
 });
 
 Deno.test("plan: squashfs straight from the image root, zstd level 3 by default", async () => {

@@ -4,12 +4,14 @@ import { parseCompression } from "../build/compression.ts";
 import { execute, progressSteps } from "../build/executor.ts";
 import { inspect, type Inspection, inspectionError } from "../build/inspect.ts";
 import { formatPlan, makePlan, type Plan } from "../build/plan.ts";
+import { prepareOutput } from "../build/work_dir.ts";
 import { withCleanup } from "../cleanup.ts";
 import { InputError } from "../errors.ts";
 import { ImageRoot } from "../image/image_root.ts";
 import { initramfsWarning } from "../image/initramfs.ts";
 import { type ImageSource, openSource } from "../image/image_source.ts";
 import { makeProgress } from "../progress.ts";
+import { printable, printableLines } from "../terminal.ts";
 import { BUILD_TOOLS, requireTools, type ToolName } from "../tools.ts";
 import {
   HELP_OPTION,
@@ -87,22 +89,19 @@ export async function build(args: string[]): Promise<number> {
     signal.throwIfAborted();
     const ready = await inspectOrThrow(source, inspectOptions(values));
     const isoPath = output.isDirectory ? path.join(output.path, `${ready.label}.iso`) : output.path;
-    const workDir = dryRun
-      ? path.join(path.dirname(isoPath), ".cniso-XXXXXX")
-      : await Deno.makeTempDir({ dir: path.dirname(isoPath), prefix: ".cniso-" });
-    if (!dryRun) {
-      cleanup.defer("remove the work directory", () => Deno.remove(workDir, { recursive: true }));
+    const planInput = { image: source.name, rootDir: source.rootDir, ...ready, compression };
+    if (dryRun) {
+      const workDir = path.join(path.dirname(isoPath), ".cniso-XXXXXX");
+      return printPlan(makePlan({ ...planInput, output: isoPath, workDir }), ready.grubConfig);
     }
-    const plan = makePlan({
-      image: source.name,
-      rootDir: source.rootDir,
-      ...ready,
-      output: isoPath,
-      workDir,
-      compression,
+    const out = await prepareOutput(isoPath, cleanup);
+    const plan = makePlan({ ...planInput, output: isoPath, workDir: out.workDir });
+    await runPlan(plan, ready, {
+      tools,
+      signal,
+      owner: isoOwner(out.dirOwner, owner),
+      place: out.place,
     });
-    if (dryRun) return printPlan(plan, ready.grubConfig);
-    await runPlan(plan, ready, { tools, signal, owner: await isoOwner(isoPath, owner) });
     return 0;
   });
 }
@@ -113,14 +112,14 @@ async function inspectOrThrow(
   options: Parameters<typeof inspect>[1],
 ): Promise<NonNullable<Inspection["ready"]>> {
   const inspection = await inspect(new ImageRoot(source.rootDir), options);
-  for (const w of inspection.warnings) console.error(`cniso: warning: ${w}`);
+  for (const w of inspection.warnings) console.error(`cniso: warning: ${printable(w)}`);
   if (!inspection.ready) throw inspectionError(inspection);
   return inspection.ready;
 }
 
 function printPlan(plan: Plan, grubConfig: string): number {
-  console.log(formatPlan(plan));
-  console.log("\ngrub.cfg:\n" + grubConfig);
+  console.log(printableLines(formatPlan(plan)));
+  console.log("\ngrub.cfg:\n" + printableLines(grubConfig));
   return 0;
 }
 
@@ -132,16 +131,18 @@ async function runPlan(
     tools: Map<ToolName, string>;
     signal: AbortSignal;
     owner?: { uid: number; gid: number };
+    place: (tempIso: string, owner?: { uid: number; gid: number }) => Promise<void>;
   },
 ): Promise<void> {
-  console.error(`cniso: building ${plan.output} from ${plan.image} (label ${plan.label})`);
+  console.error(
+    `cniso: building ${printable(plan.output)} from ${printable(plan.image)} (label ${plan.label})`,
+  );
   // Looking inside the initramfs takes a second: do it while the tools run.
-  const initramfsCheck = initramfsWarning(ready.contract).catch(() => undefined);
-  await execute(plan, { ...options, progress: makeProgress(progressSteps(plan)) });
+  const initramfsCheck = initramfsWarning(ready.contract, options.signal).catch(() => undefined);
+  const size = await execute(plan, { ...options, progress: makeProgress(progressSteps(plan)) });
   const warning = await initramfsCheck;
-  if (warning) console.error(`cniso: warning: ${warning}`);
-  const size = (await Deno.stat(plan.output)).size;
-  console.log(`${plan.output} (${(size / 1024 / 1024).toFixed(0)} MiB)`);
+  if (warning) console.error(`cniso: warning: ${printable(warning)}`);
+  console.log(`${printable(plan.output)} (${(size / 1024 / 1024).toFixed(0)} MiB)`);
 }
 
 function parseOwner(text: string | undefined): { uid: number; gid: number } | undefined {
@@ -156,13 +157,12 @@ function parseOwner(text: string | undefined): { uid: number; gid: number } | un
  * build run as root (sudo, or the builder container) does not leave the user an
  * ISO they cannot delete. Undefined: leave it as it is.
  */
-async function isoOwner(
-  iso: string,
+function isoOwner(
+  dir: { uid: number; gid: number },
   owner: { uid: number; gid: number } | undefined,
-): Promise<{ uid: number; gid: number } | undefined> {
+): { uid: number; gid: number } | undefined {
   if (Deno.uid() !== 0) return undefined;
   if (owner) return owner;
-  const dir = await Deno.stat(path.dirname(iso));
   return dir.uid ? { uid: dir.uid, gid: dir.gid ?? 0 } : undefined;
 }
 

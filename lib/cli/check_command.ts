@@ -5,6 +5,7 @@ import type { Finding } from "../image/contract.ts";
 import { ImageRoot } from "../image/image_root.ts";
 import { openSource } from "../image/image_source.ts";
 import { initramfsWarning } from "../image/initramfs.ts";
+import { printable } from "../terminal.ts";
 import {
   HELP_OPTION,
   IMAGE_OPTIONS,
@@ -44,8 +45,10 @@ export async function check(args: string[]): Promise<number> {
     const errors = result.findings.filter((f) => f.severity === "error").length;
     console.log(
       errors === 0
-        ? `OK: ${source.name} can be built (label ${result.ready!.label})`
-        : `${errors} problem${errors > 1 ? "s" : ""}: ${source.name} cannot be built as it is`,
+        ? `OK: ${printable(source.name)} can be built (label ${result.ready!.label})`
+        : `${errors} problem${errors > 1 ? "s" : ""}: ${
+          printable(source.name)
+        } cannot be built as it is`,
     );
     return errors === 0 ? 0 : 2;
   });
@@ -67,13 +70,15 @@ async function initramfsFinding(ready: NonNullable<Inspection["ready"]>): Promis
 
 function printTable(name: string, result: Inspection) {
   const widths = [4, 12, 44];
-  console.log(`${name}:`);
+  console.log(`${printable(name)}:`);
   for (const f of result.findings) {
-    const row = [MARK[f.severity], f.item, f.where, f.detail];
+    const row = [MARK[f.severity], f.item, f.where, f.detail].map(printable);
     console.log("  " + row.map((cell, i) => (i < 3 ? cell.padEnd(widths[i]) : cell)).join(" "));
   }
   for (const f of result.findings) {
-    if (f.severity !== "ok" && f.hint) console.log(`  hint (${f.item}): ${f.hint}`);
+    if (f.severity !== "ok" && f.hint) {
+      console.log(`  hint (${printable(f.item)}): ${printable(f.hint)}`);
+    }
   }
-  for (const w of result.warnings) console.log(`  warning: ${w}`);
+  for (const w of result.warnings) console.log(`  warning: ${printable(w)}`);
 }

@@ -5,6 +5,7 @@
  */
 import denoJson from "../../deno.json" with { type: "json" };
 import { CnisoError, ExitCode, formatError } from "../errors.ts";
+import { printable } from "../terminal.ts";
 import { bootTestCommand } from "./boot_test_command.ts";
 import { build, BUILD_EXIT_CODES } from "./build_command.ts";
 import { check } from "./check_command.ts";
@@ -54,6 +55,11 @@ async function dispatch(args: string[]): Promise<number> {
   return await run(rest);
 }
 
+function isOsError(e: unknown): e is Error {
+  return Object.values(Deno.errors).some((kind) => e instanceof kind) ||
+    (e instanceof Error && /\(os error \d+\)/.test(e.message));
+}
+
 /** Runs the command line; returns the exit code. Errors are printed here and only here. */
 export async function runCli(args: string[]): Promise<number> {
   try {
@@ -62,6 +68,11 @@ export async function runCli(args: string[]): Promise<number> {
     if (e instanceof CnisoError) {
       console.error(formatError(e));
       return e.exitCode;
+    }
+    if (isOsError(e)) {
+      // The environment refused something no step expected to fail: one line, no stack.
+      console.error(`cniso: error: ${printable(e.message)}`);
+      return ExitCode.failure;
     }
     console.error(`cniso: internal error: ${(e as Error)?.stack ?? e}`);
     return ExitCode.failure;

@@ -4,8 +4,11 @@
  * iso.yaml, os-release) and says what is missing, with a hint for each.
  * Everything is read through ImageRoot, so nothing outside the image is seen.
  */
+import { InputError } from "../errors.ts";
+import { shellQuote } from "../terminal.ts";
+import { BIOS_LIMITS, moduleClosure, parseModdep } from "./grub_modules.ts";
 import type { ImageRoot, Resolved } from "./image_root.ts";
-import { ISO_YAML_PATHS } from "../iso/iso_config.ts";
+import { ISO_YAML_PATHS, MAX_ISO_YAML } from "../iso/iso_config.ts";
 import { parseOsRelease } from "./os_release.ts";
 
 export type Severity = "ok" | "warning" | "error";
@@ -43,9 +46,13 @@ export interface DiscoverOptions {
   noBios?: boolean;
 }
 
+/** os-release is a few lines. */
+const MAX_OS_RELEASE = 64 * 1024;
 const MODULES_DIR = "/usr/lib/modules";
 const SHIM_DIR = "/usr/lib/efi/shim";
 const BIOS_DIR = "/usr/lib/grub/i386-pc";
+const REINSTALL_BIOS =
+  "reinstall them (Fedora: grub2-pc-modules; Debian: grub-pc-bin), or pass --no-bios";
 /** What grub-mkimage and the hybrid MBR need from the BIOS modules. */
 const BIOS_REQUIRED = ["boot_hybrid.img", "cdboot.img", "kernel.img", "moddep.lst"];
 
@@ -188,7 +195,9 @@ async function findKernel(root: ImageRoot, requested: string | undefined, f: Fin
       "initramfs",
       initramfsPath,
       "no initramfs",
-      `build one that can boot a live root: dracut --no-hostonly --add dmsquash-live ${initramfsPath} ${kernelVersion}`,
+      `build one that can boot a live root: dracut --no-hostonly --add dmsquash-live ${
+        shellQuote(initramfsPath)
+      } ${shellQuote(kernelVersion)}`,
     );
     return undefined;
   }
@@ -239,39 +248,61 @@ async function findEfiFiles(root: ImageRoot, vendor: string, f: Findings) {
 
 /** GRUB's BIOS modules: copied to the ISO and used to make the El Torito image. */
 async function findBiosModules(root: ImageRoot, f: Findings): Promise<Resolved[] | undefined> {
-  const names = await root.list(BIOS_DIR);
+  const bad = (detail: string, hint = REINSTALL_BIOS) => {
+    f.bad("BIOS modules", BIOS_DIR, detail, hint);
+    return undefined;
+  };
+  let names: string[];
+  try {
+    names = await root.list(BIOS_DIR, BIOS_LIMITS.files);
+  } catch (e) {
+    if (e instanceof InputError) return bad(`more than ${BIOS_LIMITS.files} files`);
+    throw e;
+  }
+  if (names.length === 0) {
+    return bad(
+      "no GRUB i386-pc modules",
+      "install them (Fedora: grub2-pc-modules; Debian: grub-pc-bin), or pass --no-bios for a UEFI-only ISO",
+    );
+  }
   const files: Resolved[] = [];
   for (const name of names) {
     const found = await root.file(`${BIOS_DIR}/${name}`);
     if (found) files.push({ ...found, imagePath: `${BIOS_DIR}/${name}` });
   }
-  const missing = BIOS_REQUIRED.filter((n) => !files.some((f) => f.imagePath.endsWith(`/${n}`)));
-  if (names.length === 0) {
-    f.bad(
-      "BIOS modules",
-      BIOS_DIR,
-      "no GRUB i386-pc modules",
-      "install them (Fedora: grub2-pc-modules; Debian: grub-pc-bin), or pass --no-bios for a UEFI-only ISO",
-    );
-    return undefined;
+  // Hard links to one big file count each time: each is copied.
+  const bytes = files.reduce((sum, file) => sum + file.size, 0);
+  if (bytes > BIOS_LIMITS.bytes) {
+    return bad(`${mib(bytes)} of files, more than ${mib(BIOS_LIMITS.bytes)}`);
   }
-  if (missing.length > 0) {
-    f.bad(
-      "BIOS modules",
-      BIOS_DIR,
-      `incomplete: no ${missing.join(", ")}`,
-      "reinstall them (Fedora: grub2-pc-modules; Debian: grub-pc-bin), or pass --no-bios",
-    );
-    return undefined;
-  }
+  const present = new Set(files.map((file) => file.imagePath.slice(BIOS_DIR.length + 1)));
+  const missing = BIOS_REQUIRED.filter((n) => !present.has(n));
+  if (missing.length > 0) return bad(`incomplete: no ${missing.join(", ")}`);
+  const problem = await modulesProblem(root, present);
+  if (problem) return bad(problem);
   f.ok("BIOS modules", BIOS_DIR, `${files.length} files`);
   return files;
+}
+
+/** What is wrong with moddep.lst and the modules grub-mkimage will read, if anything. */
+async function modulesProblem(root: ImageRoot, present: Set<string>): Promise<string | undefined> {
+  let text: string;
+  try {
+    text = (await root.readText(`${BIOS_DIR}/moddep.lst`, BIOS_LIMITS.moddep))!.text;
+  } catch (e) {
+    if (e instanceof InputError) return e.message;
+    throw e;
+  }
+  const graph = parseModdep(text);
+  if ("problem" in graph) return graph.problem;
+  const closure = moduleClosure(graph, present);
+  return "problem" in closure ? closure.problem : undefined;
 }
 
 /** iso.yaml, at the first of its two places; a link that leads nowhere is an error, not "absent". */
 async function findIsoYaml(root: ImageRoot, f: Findings): Promise<Contract["isoYaml"]> {
   for (const imagePath of ISO_YAML_PATHS) {
-    const found = await root.readText(imagePath);
+    const found = await root.readText(imagePath, MAX_ISO_YAML);
     if (found) {
       f.ok("iso.yaml", imagePath, `${found.text.split("\n").length} lines`);
       return { imagePath, text: found.text };
@@ -291,8 +322,8 @@ async function findIsoYaml(root: ImageRoot, f: Findings): Promise<Contract["isoY
 }
 
 async function findOsRelease(root: ImageRoot, f: Findings) {
-  const file = (await root.readText("/etc/os-release")) ??
-    (await root.readText("/usr/lib/os-release"));
+  const file = (await root.readText("/etc/os-release", MAX_OS_RELEASE)) ??
+    (await root.readText("/usr/lib/os-release", MAX_OS_RELEASE));
   if (!file) return undefined;
   const osRelease = parseOsRelease(file.text);
   f.ok("os-release", file.resolved.imagePath, osRelease.PRETTY_NAME ?? "");

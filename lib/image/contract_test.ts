@@ -31,7 +31,7 @@ Deno.test("discover: a complete tree yields every piece", async () => {
     assert.equal(contract.vendor, "debian");
     assert.equal(contract.shim.imagePath, "/boot/efi/EFI/debian/shimx64.efi");
     assert.equal(contract.gcd.imagePath, "/boot/efi/EFI/debian/gcdx64.efi");
-    assert.equal(contract.biosModules?.length, 5);
+    assert.equal(contract.biosModules?.length, 15);
     assert.equal(contract.osRelease?.NAME, "Test OS");
     assert.equal(contract.isoYaml, undefined);
     assert.deepEqual(findings.filter((f) => f.severity !== "ok"), []);

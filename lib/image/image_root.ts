@@ -94,23 +94,60 @@ export class ImageRoot {
     }
   }
 
-  /** Reads a text file inside the image, or undefined when it is absent. */
-  async readText(imagePath: string): Promise<{ resolved: Resolved; text: string } | undefined> {
+  /**
+   * Reads a text file inside the image, or undefined when it is absent. A file
+   * over `maxBytes` is bad input, found from its size before anything is read
+   * (and a file that grows while read is cut there too).
+   */
+  async readText(
+    imagePath: string,
+    maxBytes: number,
+  ): Promise<{ resolved: Resolved; text: string } | undefined> {
     const resolved = await this.file(imagePath);
     if (!resolved) return undefined;
-    return { resolved, text: await Deno.readTextFile(resolved.hostPath) };
+    const tooBig = () =>
+      new InputError(
+        `${resolved.imagePath} in the image has ${resolved.size} bytes; at most ${maxBytes} are read`,
+        "this file is a few lines: check what the image put there",
+      );
+    if (resolved.size > maxBytes) throw tooBig();
+    const bytes = await readAtMost(resolved.hostPath, maxBytes + 1);
+    if (bytes.length > maxBytes) throw tooBig();
+    return { resolved, text: new TextDecoder().decode(bytes) };
   }
 
-  /** Names in a directory of the image (sorted), or [] when it is absent. */
-  async list(imagePath: string): Promise<string[]> {
+  /** Names in a directory of the image (sorted), or [] when it is absent; more than `max` is bad input. */
+  async list(imagePath: string, max = 10_000): Promise<string[]> {
     const dir = await this.resolve(imagePath);
     if (dir?.kind !== "directory") return [];
     const names: string[] = [];
-    for await (const entry of Deno.readDir(dir.hostPath)) names.push(entry.name);
+    for await (const entry of Deno.readDir(dir.hostPath)) {
+      if (names.length >= max) {
+        throw new InputError(`${dir.imagePath} in the image has more than ${max} entries`);
+      }
+      names.push(entry.name);
+    }
     return names.sort();
   }
 }
 
 function splitPath(p: string): string[] {
   return p.split("/").filter((part) => part !== "" && part !== ".");
+}
+
+/** Up to `limit` bytes of a file, whatever its size. */
+async function readAtMost(file: string, limit: number): Promise<Uint8Array> {
+  const f = await Deno.open(file);
+  try {
+    const buf = new Uint8Array(limit);
+    let got = 0;
+    while (got < limit) {
+      const n = await f.read(buf.subarray(got));
+      if (n === null) break;
+      got += n;
+    }
+    return buf.subarray(0, got);
+  } finally {
+    f.close();
+  }
 }

@@ -15,7 +15,7 @@ Deno.test("image root: symlinks resolve inside the image, as in a chroot", async
     await link(root, "loop", "loop");
     const r = new ImageRoot(root);
     for (const name of ["/abs", "/rel", "/usr/lib/chain"]) {
-      const got = await r.readText(name);
+      const got = await r.readText(name, 4096);
       assert.deepEqual(got?.text, "image passwd", name);
       assert.deepEqual(got?.resolved.imagePath, "/etc/passwd");
       assert.deepEqual(got?.resolved.hostPath, path.join(root, "etc/passwd"));
@@ -42,7 +42,7 @@ Deno.test("image root: a directory symlink in the middle of a path stays inside"
     await put(root, "real/usr/lib/x", "inside");
     await link(root, "usr/lib/modules", "/real/usr/lib");
     const r = new ImageRoot(root);
-    assert.deepEqual((await r.readText("/usr/lib/modules/x"))?.text, "inside");
+    assert.deepEqual((await r.readText("/usr/lib/modules/x", 4096))?.text, "inside");
     assert.deepEqual(await r.list("/usr/lib/modules"), ["x"]);
   } finally {
     await Deno.remove(root, { recursive: true });

@@ -7,6 +7,7 @@ import type { Cleanup } from "../cleanup.ts";
 import { InputError } from "../errors.ts";
 import { imageId, mountImage, unmountImage } from "./podman.ts";
 import { requireTools } from "../tools.ts";
+import { treeSafety } from "./tree_safety.ts";
 
 export interface ImageSource {
   /** How messages and the plan name it. */
@@ -27,6 +28,7 @@ export async function openSource(
       throw new InputError(`--rootfs ${spec.rootfs}: no such directory`);
     }
     if (!info.isDirectory) throw new InputError(`--rootfs ${spec.rootfs}: not a directory`);
+    if (Deno.uid() === 0) await refuseUnsafeTree(spec.rootfs);
     return { name: spec.rootfs, rootDir: await Deno.realPath(spec.rootfs) };
   }
   const podman = (await requireTools(["podman"])).get("podman")!;
@@ -34,4 +36,17 @@ export async function openSource(
   const rootDir = await mountImage(podman, id);
   cleanup.defer(`unmount ${spec.image}`, () => unmountImage(podman, id));
   return { name: spec.image!, rootDir };
+}
+
+/** As root, a tree that someone else can change while it is read is bad input (tree_safety.ts). */
+async function refuseUnsafeTree(rootfs: string) {
+  const verdict = await treeSafety(rootfs);
+  if (verdict.safe) return;
+  throw new InputError(
+    `--rootfs ${rootfs}: other users can change this tree while cniso reads it as root: ${
+      verdict.problems.join("; ")
+    }`,
+    "build from a tree only root can write to (chown -R root:root DIR; chmod -R go-w DIR),\n" +
+      "from a read-only mount of one, or from the image itself (cniso build IMAGE)",
+  );
 }

@@ -2,10 +2,11 @@
  * Looks inside an initramfs for dracut's dmsquash-live module, the piece that
  * finds and mounts a live root. An initramfs is one or more cpio archives: the
  * first ones often uncompressed (early microcode), the last one compressed.
- * The search runs in native tools (grep, gzip/zstd/xz), off the JS thread, so
- * `build` can do it while mksquashfs runs.
+ * The search runs in native tools (grep, gzip/zstd/xz) as far as it can, so
+ * `build` can do it while mksquashfs runs; it is bounded in time and size.
  */
 import { run } from "../run.ts";
+import { shellQuote } from "../terminal.ts";
 import type { Contract } from "./contract.ts";
 
 const NEEDLE = "dmsquash-live";
@@ -16,25 +17,98 @@ const COMPRESSIONS: { magic: number[]; tool: string }[] = [
   { magic: [0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00], tool: "xz" },
 ];
 
+/** A probe that takes longer is given up on (a decompression bomb, a slow disk). */
+export const PROBE_SECS = 120;
+/** Decompressed bytes looked at, at most: an initramfs is well below this. */
+export const MAX_DECOMPRESSED = 4 * 1024 * 1024 * 1024;
+
 /**
- * true: the module is there; false: it is not; undefined: could not tell
- * (an unknown compression, or its tool is not installed).
+ * true: the module is there; false: it is not; undefined: could not tell (an
+ * unknown compression or a malformed archive, its tool is not installed, or
+ * the probe ran past its bounds). Stops early when `signal` aborts.
  */
-export async function hasDmsquashLive(file: string): Promise<boolean | undefined> {
-  const plain = await run("grep", ["-q", "-a", "-F", "-e", NEEDLE, file]);
-  if (plain.code === 0) return true;
-  const offset = await compressedOffset(file);
-  if (offset === undefined) return undefined;
-  const head = await readAt(file, offset, 8);
-  const compression = COMPRESSIONS.find((c) => c.magic.every((b, i) => head[i] === b));
-  if (!compression) return undefined;
-  // The file name is passed as "$1", never spliced into the script.
-  const script = `tail -c +${
-    offset + 1
-  } "$1" | ${compression.tool} -dcq 2>/dev/null | grep -q -a -F -e ${NEEDLE}`;
-  const r = await run("sh", ["-c", script, "sh", file]);
-  if (r.code === 0) return true;
-  return r.code === 1 ? false : undefined;
+export async function hasDmsquashLive(
+  file: string,
+  signal?: AbortSignal,
+): Promise<boolean | undefined> {
+  const bounded = AbortSignal.any([
+    AbortSignal.timeout(PROBE_SECS * 1000),
+    ...(signal ? [signal] : []),
+  ]);
+  try {
+    const plain = await run("grep", ["-q", "-a", "-F", "-e", NEEDLE, file], { signal: bounded });
+    signal?.throwIfAborted();
+    if (plain.code === 0) return true;
+    if (bounded.aborted) return undefined;
+    const offset = await compressedOffset(file);
+    if (offset === undefined) return undefined;
+    const head = await readAt(file, offset, 8);
+    const compression = COMPRESSIONS.find((c) => c.magic.every((b, i) => head[i] === b));
+    if (!compression) return undefined;
+    const found = await searchDecompressed(file, offset, compression.tool, bounded);
+    signal?.throwIfAborted();
+    return found;
+  } catch (e) {
+    if (signal?.aborted) throw signal.reason;
+    // A probe is advice: anything it cannot read means "could not tell".
+    if (e instanceof Error) return undefined;
+    throw e;
+  }
+}
+
+/** Feeds the file from `offset` to the decompressor and looks for the needle in what comes out. */
+async function searchDecompressed(
+  file: string,
+  offset: number,
+  tool: string,
+  signal: AbortSignal,
+): Promise<boolean | undefined> {
+  const child = new Deno.Command(tool, {
+    args: ["-dcq"],
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "null",
+    signal,
+  }).spawn();
+  const input = await Deno.open(file);
+  await input.seek(offset, Deno.SeekMode.Start);
+  const feeding = input.readable.pipeTo(child.stdin).catch(() => {});
+  const needle = new TextEncoder().encode(NEEDLE);
+  let carry = new Uint8Array(0);
+  let seen = 0;
+  let found: boolean | undefined = false;
+  for await (const chunk of child.stdout) {
+    const window = new Uint8Array(carry.length + chunk.length);
+    window.set(carry);
+    window.set(chunk, carry.length);
+    seen += chunk.length;
+    if (indexOf(window, needle) >= 0) found = true;
+    else if (seen > MAX_DECOMPRESSED) found = undefined;
+    else {
+      carry = window.slice(-needle.length);
+      continue;
+    }
+    break;
+  }
+  try {
+    child.kill("SIGKILL");
+  } catch { /* it ended */ }
+  await Promise.all([child.status, feeding, child.stdout.cancel().catch(() => {})]);
+  return signal.aborted ? undefined : found;
+}
+
+function indexOf(hay: Uint8Array, needle: Uint8Array): number {
+  const first = needle[0];
+  for (
+    let i = hay.indexOf(first);
+    i >= 0 && i <= hay.length - needle.length;
+    i = hay.indexOf(first, i + 1)
+  ) {
+    let j = 1;
+    while (j < needle.length && hay[i + j] === needle[j]) j++;
+    if (j === needle.length) return i;
+  }
+  return -1;
 }
 
 /** Skips the uncompressed cpio archives (newc format) at the start; returns where the rest begins. */
@@ -61,6 +135,8 @@ async function compressedOffset(file: string): Promise<number | undefined> {
       parseInt(new TextDecoder().decode(header.subarray(6 + i * 8, 14 + i * 8)), 16);
     const fileSize = field(6);
     const nameSize = field(11);
+    // A malformed header: stop here, as if the rest were compressed (the probe then can't tell).
+    if (!Number.isSafeInteger(fileSize) || !(nameSize >= 1 && nameSize <= 4096)) return undefined;
     const name = new TextDecoder().decode(await readAt(file, offset + 110, nameSize - 1));
     offset += align4(110 + nameSize) + align4(fileSize);
     if (name === "TRAILER!!!") continue;
@@ -90,12 +166,15 @@ async function readAt(file: string, offset: number, length: number): Promise<Uin
 }
 
 /** The warning for an initramfs without dmsquash-live, or undefined. */
-export async function initramfsWarning(contract: Contract): Promise<string | undefined> {
-  const found = await hasDmsquashLive(contract.initramfs.hostPath);
+export async function initramfsWarning(
+  contract: Contract,
+  signal?: AbortSignal,
+): Promise<string | undefined> {
+  const found = await hasDmsquashLive(contract.initramfs.hostPath, signal);
   if (found === true) return undefined;
   const where = contract.initramfs.imagePath;
-  const check = `lsinitrd ${where} | grep dmsquash-live`;
+  const check = `lsinitrd ${shellQuote(where)} | grep dmsquash-live`;
   return found === false
     ? `${where} has no dracut dmsquash-live module: the ISO will not find its live root. Rebuild it with dracut --add dmsquash-live (check: ${check})`
-    : `could not look inside ${where} (unknown compression); make sure it has dmsquash-live: ${check}`;
+    : `could not look inside ${where} (unknown compression, a malformed archive, or too large); make sure it has dmsquash-live: ${check}`;
 }

@@ -13,16 +13,22 @@ export const ISO_YAML_PATHS = [
   "/usr/lib/bootc-image-builder/iso.yaml",
 ];
 
-const MAX_SIZE = 1024 * 1024;
+/** iso.yaml is a few lines; more is not read. */
+export const MAX_ISO_YAML = 1024 * 1024;
+/** Alias expansions allowed (a "billion laughs" document needs millions). */
+const MAX_ALIASES = 50;
+/** Sane bounds: a menu of a hundred entries, an hour of timeout, a kernel command line. */
+export const LIMITS = { entries: 100, kernelArgs: 256, timeout: 3600, text: 4096 } as const;
 
-/** An integer written as a number or as a numeric string ("10"). */
+/** An integer written as a number or as a numeric string ("10"), within safe bounds. */
 const intLike = z.union([
   z.int({ error: "expected a whole number" }),
-  z.string().regex(/^\s*-?\d+\s*$/, { error: "expected a whole number" }).transform(Number),
+  z.string().regex(/^\s*-?\d{1,9}\s*$/, { error: "expected a whole number" }).transform(Number),
 ], { error: "expected a whole number" });
 
 const text = (what: string) =>
-  z.string({ error: `expected ${what} as a string` }).min(1, { error: `${what} is empty` });
+  z.string({ error: `expected ${what} as a string` }).min(1, { error: `${what} is empty` })
+    .max(LIMITS.text, { error: `${what} is longer than ${LIMITS.text} characters` });
 
 const entrySchema = z.object({
   name: text("the entry's name"),
@@ -31,16 +37,19 @@ const entrySchema = z.object({
 }, { error: "expected a mapping with name, linux and initrd" });
 
 const schema = z.object({
-  label: z.string({ error: "expected the label as a string" }).optional(),
-  kernel_args: z.array(z.string({ error: "expected a string" }), {
+  label: z.string({ error: "expected the label as a string" }).max(LIMITS.text).optional(),
+  kernel_args: z.array(z.string({ error: "expected a string" }).max(LIMITS.text), {
     error: "expected a list of strings",
-  }).optional(),
+  }).max(LIMITS.kernelArgs, { error: `at most ${LIMITS.kernelArgs} arguments` }).optional(),
   grub2: z.object({
     default: z.union([intLike, z.string()], { error: "expected an entry index or name" })
       .optional(),
     timeout: intLike.refine((n) => n >= 0, { error: "the timeout cannot be negative" })
-      .optional(),
-    entries: z.array(entrySchema, { error: "expected a list of entries" }).optional(),
+      .refine((n) => n <= LIMITS.timeout, {
+        error: `the timeout is at most ${LIMITS.timeout} seconds`,
+      }).optional(),
+    entries: z.array(entrySchema, { error: "expected a list of entries" })
+      .max(LIMITS.entries, { error: `at most ${LIMITS.entries} entries` }).optional(),
   }, { error: "expected a mapping (default, timeout, entries)" }).optional(),
 }, { error: "expected a mapping at the top level (label, grub2, kernel_args)" });
 
@@ -63,11 +72,39 @@ export interface ParsedIsoConfig {
 
 /** Parses and validates iso.yaml text; `file` names it in messages. */
 export function parseIsoConfig(text: string, file: string): ParsedIsoConfig {
-  if (text.length > MAX_SIZE) {
+  if (text.length > MAX_ISO_YAML) {
     throw new InputError(`${file}: the file is larger than 1 MiB; iso.yaml is a few lines`);
   }
+  const { doc, where } = parseYaml(text, file);
+  const value = toValue(doc, file);
+  const result = schema.safeParse(value);
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    const keyPath = issue.path.filter((p): p is string | number => typeof p !== "symbol");
+    const missing = issue.code === "invalid_type" && !hasPath(value, keyPath);
+    const message = missing ? "this key is required" : issue.message;
+    throw new InputError(
+      `${where(keyPath)}: ${formatKeyPath(keyPath)}: ${message}`,
+      "see README, section iso.yaml, for the keys and their types",
+    );
+  }
+  const warnings: string[] = [];
+  collectUnknownKeys(doc.contents, [], (keyPath) => {
+    warnings.push(`${where(keyPath)}: unknown key ${formatKeyPath(keyPath)} is ignored`);
+  });
+  return { config: result.data, warnings, where };
+}
+
+/** The YAML document, or bad input with its line and column; `where` finds a key's line. */
+function parseYaml(text: string, file: string) {
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  // Merge keys (<<) stay plain keys even under %YAML 1.1: no merge can multiply the document.
+  const doc = parseDocument(text, {
+    lineCounter,
+    prettyErrors: false,
+    uniqueKeys: true,
+    merge: false,
+  });
   if (doc.errors.length > 0) {
     const e = doc.errors[0];
     const pos = lineCounter.linePos(e.pos[0]);
@@ -87,23 +124,22 @@ export function parseIsoConfig(text: string, file: string): ParsedIsoConfig {
     }
     return file;
   };
-  const value = doc.toJS({ maxAliasCount: 50 }) ?? {};
-  const result = schema.safeParse(value);
-  if (!result.success) {
-    const issue = result.error.issues[0];
-    const keyPath = issue.path.filter((p): p is string | number => typeof p !== "symbol");
-    const missing = issue.code === "invalid_type" && !hasPath(value, keyPath);
-    const message = missing ? "this key is required" : issue.message;
-    throw new InputError(
-      `${where(keyPath)}: ${formatKeyPath(keyPath)}: ${message}`,
-      "see README, section iso.yaml, for the keys and their types",
-    );
+  return { doc, where };
+}
+
+/** The document as plain data; aliases that would blow it up are bad input. */
+function toValue(doc: Document, file: string): unknown {
+  try {
+    return doc.toJS({ maxAliasCount: MAX_ALIASES }) ?? {};
+  } catch (e) {
+    if (e instanceof ReferenceError || e instanceof RangeError) {
+      throw new InputError(
+        `${file}: the YAML expands its aliases (*name) too often (${e.message.split("\n")[0]})`,
+        `iso.yaml needs no aliases; write the values out (at most ${MAX_ALIASES} are expanded)`,
+      );
+    }
+    throw e;
   }
-  const warnings: string[] = [];
-  collectUnknownKeys(doc.contents, [], (keyPath) => {
-    warnings.push(`${where(keyPath)}: unknown key ${formatKeyPath(keyPath)} is ignored`);
-  });
-  return { config: result.data, warnings, where };
 }
 
 /** The source range of the key (or list item) at `keyPath`; the document for []. */
@@ -156,7 +192,9 @@ function collectUnknownKeys(
   const known = KNOWN_KEYS[shape];
   if (!known) return;
   for (const pair of node.items) {
-    const key = String((pair.key as { value?: unknown } | null)?.value ?? pair.key);
+    const raw = (pair.key as { value?: unknown } | null)?.value ?? pair.key;
+    // A YAML 1.1 merge key (<<) is a symbol: shown as written, never merged.
+    const key = typeof raw === "symbol" ? (raw.description ?? "<<") : String(raw);
     if (!known.includes(key)) {
       report([...keyPath, key]);
       continue;

@@ -7,28 +7,10 @@
  */
 import $ from "dax";
 import assert from "node:assert/strict";
-import * as path from "node:path";
 import { cniso, spawnCniso, testImage, waitForProcess } from "../../testing/images.ts";
-import { BUILD_TOOLS } from "../../lib/tools.ts";
+import { fakePath } from "../../testing/fake_tools.ts";
 import { report } from "../../testing/iso_inspect.ts";
 import { makeTree, put } from "../../testing/tree.ts";
-
-/** A PATH directory with the real tools, where some are replaced by scripts. */
-async function fakePath(replace: Record<string, string | null>): Promise<string> {
-  const dir = await Deno.makeTempDir({ prefix: "cniso-path-" });
-  for (const tool of ["podman", ...BUILD_TOOLS]) {
-    if (tool in replace) {
-      const script = replace[tool];
-      if (script !== null) {
-        await Deno.writeTextFile(path.join(dir, tool), `#!/bin/sh\n${script}\n`, { mode: 0o755 });
-      }
-      continue;
-    }
-    const real = await $.which(tool);
-    if (real) await Deno.symlink(real, path.join(dir, tool));
-  }
-  return dir;
-}
 
 function leftovers(dir: string): string[] {
   return [...Deno.readDirSync(dir)].map((e) => e.name);

@@ -1,0 +1,10 @@
+/** Temporary directories, with a clear message when TMPDIR cannot take one. */
+import { osGuard } from "./errors.ts";
+
+export function makeTempDir(prefix: string): Promise<string> {
+  const where = Deno.env.get("TMPDIR") || "/tmp";
+  return osGuard(
+    `cannot create a temporary directory in ${where} (TMPDIR)`,
+    () => Deno.makeTempDir({ prefix }),
+  );
+}
