@@ -7,6 +7,9 @@
 import { InterruptedError, SIGNAL_EXIT, type StopSignal } from "./errors.ts";
 import { printable } from "./terminal.ts";
 
+/** How long one cleanup action may take (unmounting a busy image can take a few seconds). */
+const ACTION_SECS = 60;
+
 export class Cleanup {
   #actions: { what: string; fn: () => unknown }[] = [];
 
@@ -18,11 +21,21 @@ export class Cleanup {
   async run(): Promise<void> {
     while (this.#actions.length > 0) {
       const { what, fn } = this.#actions.pop()!;
+      let timer: ReturnType<typeof setTimeout> | undefined;
       try {
-        await fn();
+        // Each action is bounded: a stuck one is reported, never a process that will not exit.
+        const late = new Promise((_, reject) => {
+          timer = setTimeout(
+            () => reject(new Error(`no end after ${ACTION_SECS} s`)),
+            ACTION_SECS * 1000,
+          );
+        });
+        await Promise.race([fn(), late]);
       } catch (e) {
         const why = printable((e as Error).message);
         console.error(`cniso: warning: cleanup failed (${what}): ${why}`);
+      } finally {
+        clearTimeout(timer);
       }
     }
   }

@@ -83,3 +83,15 @@ Deno.test("code style: the ISO's fixed paths are written in lib/iso/layout.ts on
   }
   assert.deepEqual(found, []);
 });
+
+Deno.test("code style: cniso runs with builder/permissions everywhere, never -A", () => {
+  const perms = Deno.readTextFileSync(path.join(REPO, "builder/permissions")).trim();
+  assert.ok(!/(^|\s)(-A|--allow-all|--allow-net)\b/.test(perms), perms);
+  const deno = JSON.parse(Deno.readTextFileSync(path.join(REPO, "deno.json")));
+  assert.equal(deno.tasks.cniso, `deno run ${perms} main.ts`);
+  for (const file of ["builder/entrypoint.sh", "scripts/compile.sh"]) {
+    const text = Deno.readTextFileSync(path.join(REPO, file));
+    assert.match(text, /\$\(cat [^)]*permissions\)/, `${file} reads builder/permissions`);
+    assert.ok(!/\s-A\s/.test(text), `${file} has no -A`);
+  }
+});

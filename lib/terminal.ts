@@ -16,9 +16,13 @@ export function stripAnsi(text: string): string {
   );
 }
 
-/** One line of text, safe to print: no escapes, control characters (newlines too) as \xNN. */
+/**
+ * One line of text, safe to print: every control character (escape and
+ * newline too) shown as \xNN, so what the image holds is seen as it is
+ * (`6.9\x1b[2J`), never acted on.
+ */
 export function printable(text: string): string {
-  return stripAnsi(text).replace(
+  return text.replace(
     // deno-lint-ignore no-control-regex
     /[\x00-\x1f\x7f-\x9f]/g,
     (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`,

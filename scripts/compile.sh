@@ -7,7 +7,9 @@ cd "$(dirname "$0")/.."
 out=${1:-cniso}
 err=$(mktemp)
 trap 'rm -f "$err"' EXIT
-if timeout 300 deno compile -A --output "$out" main.ts 2>"$err"; then
+# The binary gets only the permissions cniso needs (builder/permissions), never -A.
+# shellcheck disable=SC2046 # the flags are words
+if timeout 300 deno compile $(cat builder/permissions) --no-prompt --output "$out" main.ts 2>"$err"; then
   echo "$out"
   exit 0
 fi

@@ -86,10 +86,14 @@ export async function withMountedImage<T>(image: string, fn: (root: string) => P
   }
 }
 
-/** Runs the CLI as a user would: `deno run -A main.ts ...`. */
+/** The Deno permissions cniso runs with (the builder image and the binary use the same). */
+export const PERMISSIONS = Deno.readTextFileSync(path.join(REPO, "builder/permissions")).trim()
+  .split(/\s+/);
+
+/** Runs the CLI as a user would, with only the permissions it is given in the builder image. */
 export async function cniso(args: string[], options: { env?: Record<string, string> } = {}) {
   const cmd = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", path.join(REPO, "main.ts"), ...args],
+    args: ["run", ...PERMISSIONS, "--no-prompt", path.join(REPO, "main.ts"), ...args],
     env: options.env,
     stdout: "piped",
     stderr: "piped",
@@ -114,10 +118,36 @@ export function noInternalError<T extends { stdout: string; stderr: string }>(r:
   return r;
 }
 
+/** Runs the CLI under /usr/bin/time: also its wall time and peak memory. */
+export async function cnisoMeasured(args: string[]) {
+  const rss = await Deno.makeTempFile({ prefix: "cniso-rss-" });
+  try {
+    const start = performance.now();
+    const out = await new Deno.Command("/usr/bin/time", {
+      args: ["-f", "%M", "-o", rss, Deno.execPath(), "run", ...PERMISSIONS, "--no-prompt"]
+        .concat([path.join(REPO, "main.ts"), ...args]),
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const seconds = (performance.now() - start) / 1000;
+    const dec = new TextDecoder();
+    const maxRssMiB = Number((await Deno.readTextFile(rss)).trim().split("\n").at(-1)) / 1024;
+    return noInternalError({
+      code: out.code,
+      stdout: dec.decode(out.stdout),
+      stderr: dec.decode(out.stderr),
+      seconds,
+      maxRssMiB,
+    });
+  } finally {
+    await Deno.remove(rss);
+  }
+}
+
 /** Starts the CLI without waiting for it (to signal it mid-build). */
 export function spawnCniso(args: string[], env?: Record<string, string>): Deno.ChildProcess {
   return new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", path.join(REPO, "main.ts"), ...args],
+    args: ["run", ...PERMISSIONS, "--no-prompt", path.join(REPO, "main.ts"), ...args],
     env,
     stdout: "piped",
     stderr: "piped",

@@ -117,7 +117,8 @@ export class ConsoleMonitor {
   /** The last lines of the console, safe to print. */
   tail(): string[] {
     const lines = this.#partial.trim() ? [...this.#tail, this.#partial] : this.#tail;
-    return lines.map((l) => printable(l)).filter((l) => l.trim()).slice(-TAIL_LINES);
+    // The console draws with escape sequences (GRUB's menu): removed, the rest shown as \xNN.
+    return lines.map((l) => printable(stripAnsi(l))).filter((l) => l.trim()).slice(-TAIL_LINES);
   }
 
   /** Takes console text that arrived at `now`; returns what to do or report. */

@@ -38,9 +38,9 @@ export interface QemuSetup {
   /** OVMF code file, and the per-run copy of its variable store (UEFI only). */
   ovmfCode?: string;
   ovmfVars?: string;
-  /** The serial console: a socket cniso connects to (QEMU waits for it). */
-  serialSocket: string;
-  qmpSocket: string;
+  /** The serial console and QMP: FIFO pairs <path>.in and <path>.out (see fifo.ts). */
+  serialPipe: string;
+  qmpPipe: string;
   sandbox: boolean;
 }
 
@@ -51,9 +51,18 @@ export function qemuArgs(s: QemuSetup): string[] {
     ...firmwareArgs(s),
     ...mediaArgs(s),
     ...["-nic", "none", "-display", "none", "-no-reboot"],
-    ...["-chardev", `socket,id=serial0,path=${driveValue(s.serialSocket)},server=on,wait=on`],
-    ...["-serial", "chardev:serial0"],
-    ...["-qmp", `unix:${driveValue(s.qmpSocket)},server=on,wait=off`],
+    ...[
+      "-chardev",
+      `pipe,id=serial0,path=${driveValue(s.serialPipe)}`,
+      "-serial",
+      "chardev:serial0",
+    ],
+    ...[
+      "-chardev",
+      `pipe,id=qmp0,path=${driveValue(s.qmpPipe)}`,
+      "-mon",
+      "chardev=qmp0,mode=control",
+    ],
     ...(s.sandbox ? ["-sandbox", SANDBOX] : []),
   ];
 }

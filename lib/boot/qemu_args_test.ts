@@ -6,8 +6,8 @@ import { renderGrubConfig } from "../iso/grub_config.ts";
 const setup = {
   iso: "/x/a,b.iso",
   memoryMiB: 2048,
-  serialSocket: "/t/s.sock",
-  qmpSocket: "/t/q.sock",
+  serialPipe: "/t/serial",
+  qmpPipe: "/t/qmp",
   ovmfCode: "/c.fd",
   ovmfVars: "/t/v.fd",
   sandbox: true,
@@ -45,7 +45,8 @@ Deno.test("QEMU arguments per firmware and medium", () => {
   assert.match(secure, /if=pflash,format=raw,unit=1,file=\/t\/v\.fd/);
   assert.match(secure, /-device qemu-xhci -device usb-storage,drive=usb,bootindex=0/);
   assert.match(secure, /-accel kvm -cpu host/);
-  assert.match(secure, /socket,id=serial0,path=\/t\/s\.sock,server=on,wait=on/);
+  assert.match(secure, /-chardev pipe,id=serial0,path=\/t\/serial -serial chardev:serial0/);
+  assert.match(secure, /-chardev pipe,id=qmp0,path=\/t\/qmp -mon chardev=qmp0,mode=control/);
   const cpu = qemuArgs({ ...setup, firmware: "bios", media: "cd", accel: "tcg", cpu: "Nehalem" });
   assert.match(cpu.join(" "), /-accel tcg,thread=multi -cpu Nehalem/);
   const noSandbox = qemuArgs({

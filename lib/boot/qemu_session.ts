@@ -11,6 +11,7 @@ import { makeTempDir } from "../temp_dir.ts";
 import { ConsoleMonitor, type MonitorOptions, type Verdict } from "./console_monitor.ts";
 import { type Accel, type Firmware, type Media, OVMF, qemuArgs } from "./qemu_args.ts";
 import { printable } from "./console_text.ts";
+import { type Channel, makeFifos, openChannel } from "./fifo.ts";
 import { screenshot } from "./screenshot.ts";
 
 /** How often the windows are checked when the console is quiet. */
@@ -65,29 +66,29 @@ async function session(options: SessionOptions, cleanup: Cleanup, signal: AbortS
   const setup = {
     ...options,
     ...(await firmwareFiles(options.firmware, dir)),
-    serialSocket: path.join(dir, "serial.sock"),
-    qmpSocket: path.join(dir, "qmp.sock"),
+    serialPipe: path.join(dir, "serial"),
+    qmpPipe: path.join(dir, "qmp"),
   };
+  await makeFifos(setup.serialPipe);
+  await makeFifos(setup.qmpPipe);
+  const serial = await openChannel(setup.serialPipe);
+  cleanup.defer("close the serial console", () => serial.close());
+  const qmp = await openChannel(setup.qmpPipe);
+  cleanup.defer("close QMP", () => qmp.close());
   options.log(`QEMU: ${options.firmware}, ${options.media}, ${options.accel}`);
   const qemu = startQemu(options.qemu, qemuArgs(setup), cleanup);
   const monitor = new ConsoleMonitor(options.monitor);
-  const serial = await connectWhenReady(setup.serialSocket, () => qemu.exited, signal);
-  if (!serial) {
-    if (!qemu.exited) throw new ToolError("QEMU did not open its serial console within 30 s");
-    return { verdict: monitor.end(await qemuStopped(qemu)), monitor, qemuExited: true };
-  }
-  cleanup.defer("close the serial console", () => closeQuietly(serial));
   const verdict = await follow(serial, qemu, monitor, options, signal);
   const qemuExited = qemu.exited && verdict.status !== "pass";
   if (options.screenshot && !qemu.exited) {
-    await screenshot(setup.qmpSocket, options.screenshot, options.log);
+    await screenshot(qmp, options.screenshot, options.log);
   }
   return { verdict, monitor, qemuExited };
 }
 
 /** Reads the console until the monitor (or the deadline, or QEMU's exit) gives a verdict. */
 async function follow(
-  serial: Deno.UnixConn,
+  serial: Channel,
   qemu: Qemu,
   monitor: ConsoleMonitor,
   options: SessionOptions,
@@ -102,7 +103,7 @@ async function follow(
   for (;;) {
     signal.throwIfAborted();
     if (Date.now() > options.deadline) return monitor.timeout(options.timeoutSecs);
-    pending ??= serial.read(buf).catch(() => null);
+    pending ??= serial.read(buf);
     const n = await Promise.race([pending, sleep(POLL_MS).then(() => "idle" as const)]);
     if (n === "idle") {
       if (qemu.exited) return monitor.end(await qemuStopped(qemu));
@@ -111,13 +112,7 @@ async function follow(
       continue;
     }
     pending = undefined;
-    if (n === null) {
-      // The console closes as QEMU exits: give its status a moment to arrive.
-      await Promise.race([qemu.status, sleep(2000)]);
-      return monitor.end(
-        qemu.exited ? await qemuStopped(qemu) : "QEMU closed the serial console",
-      );
-    }
+    if (n === null) return monitor.end("the serial console was closed");
     await log(buf.subarray(0, n));
     for (
       const event of monitor.feed(decoder.decode(buf.subarray(0, n), { stream: true }), seconds())
@@ -130,7 +125,7 @@ async function follow(
         );
       } else {
         if (event.delayMs) await sleep(event.delayMs);
-        await serial.write(new TextEncoder().encode(event.keys));
+        await serial.write(event.keys);
       }
     }
     if (monitor.verdict) return monitor.verdict;
@@ -207,29 +202,6 @@ function boundedWriter(file: Deno.FsFile | undefined) {
     written += part.length;
     for (let off = 0; off < part.length;) off += await file.write(part.subarray(off));
   };
-}
-
-async function connectWhenReady(
-  socket: string,
-  gone: () => boolean,
-  signal: AbortSignal,
-): Promise<Deno.UnixConn | undefined> {
-  // QEMU makes the socket within a second; a loaded machine gets 30.
-  for (let i = 0; i < 600 && !gone(); i++) {
-    signal.throwIfAborted();
-    try {
-      return await Deno.connect({ transport: "unix", path: socket });
-    } catch {
-      await sleep(50);
-    }
-  }
-  return undefined;
-}
-
-function closeQuietly(conn: Deno.Conn) {
-  try {
-    conn.close();
-  } catch { /* already closed */ }
 }
 
 async function exists(p: string) {

@@ -1,41 +1,40 @@
 /** A picture of the guest's screen, asked of QEMU over QMP. */
 import * as path from "node:path";
+import type { Channel } from "./fifo.ts";
 
 /** Writes a PNG of the screen to `file`; a failure is logged, never fatal. */
-export async function screenshot(qmpSocket: string, file: string, log: (line: string) => void) {
-  let conn: Deno.UnixConn | undefined;
+export async function screenshot(qmp: Channel, file: string, log: (line: string) => void) {
+  const buf = new Uint8Array(4096);
+  const decoder = new TextDecoder();
+  let received = "";
+  let pending: Promise<number | null> | undefined;
+  /** Reads QMP's answers until `re` matches (10 s at most, 64 KiB at most). */
+  const waitFor = async (re: RegExp) => {
+    const until = Date.now() + 10000;
+    while (!re.test(received) && Date.now() < until && received.length < 65536) {
+      pending ??= qmp.read(buf);
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const late = new Promise<"late">((r) => (timer = setTimeout(() => r("late"), 1000)));
+      const n = await Promise.race([pending, late]);
+      clearTimeout(timer);
+      if (n === "late") continue;
+      pending = undefined;
+      if (n === null) break;
+      received += decoder.decode(buf.subarray(0, n), { stream: true });
+    }
+    return re.test(received);
+  };
   try {
-    conn = await Deno.connect({ transport: "unix", path: qmpSocket });
-    const enc = new TextEncoder();
-    const reader = conn.readable.pipeThrough(new TextDecoderStream()).getReader();
-    let received = "";
-    const waitFor = async (re: RegExp) => {
-      const until = Date.now() + 10000;
-      while (!re.test(received) && Date.now() < until && received.length < 65536) {
-        let timer: ReturnType<typeof setTimeout> | undefined;
-        const late = new Promise<undefined>((r) => (timer = setTimeout(() => r(undefined), 10000)));
-        const r = await Promise.race([reader.read(), late]);
-        clearTimeout(timer);
-        if (!r || r.done) break;
-        received += r.value;
-      }
-      return re.test(received);
-    };
     await waitFor(/"QMP"/);
-    await conn.write(enc.encode('{"execute":"qmp_capabilities"}\n'));
+    await qmp.write('{"execute":"qmp_capabilities"}\n');
     await waitFor(/"return"/);
     received = "";
     const args = { filename: path.resolve(file), format: "png" };
-    await conn.write(enc.encode(JSON.stringify({ execute: "screendump", arguments: args }) + "\n"));
+    await qmp.write(JSON.stringify({ execute: "screendump", arguments: args }) + "\n");
     const ok = await waitFor(/"return"|"error"/);
     if (!ok || /"error"/.test(received)) log(`screenshot failed: ${received.trim().slice(0, 300)}`);
     else log(`screenshot: ${file}`);
-    reader.releaseLock();
   } catch (e) {
     log(`screenshot failed: ${(e as Error).message}`);
-  } finally {
-    try {
-      conn?.close();
-    } catch { /* closed */ }
   }
 }

@@ -124,7 +124,9 @@ async function placeThroughDescriptor(
 
 /** This process's start time (clock ticks since boot), from /proc/<pid>/stat. */
 async function startTime(pid: number): Promise<string | undefined> {
-  const stat = await Deno.readTextFile(`/proc/${pid}/stat`).catch(() => undefined);
+  // Read by a child: Deno refuses /proc paths without every permission.
+  const r = await run("cat", [`/proc/${pid}/stat`]).catch(() => undefined);
+  const stat = r?.code === 0 ? r.stdout : undefined;
   // The command name (field 2) may hold spaces and parentheses: count from the last ")".
   return stat?.slice(stat.lastIndexOf(")") + 2).split(" ")[19];
 }
@@ -141,7 +143,9 @@ export async function removeStaleWorkDirs(base: string): Promise<string[]> {
     if (!m || !entry.isDirectory) continue;
     const info = await Deno.lstat(path.join(base, entry.name)).catch(() => undefined);
     if (!info?.isDirectory || info.uid !== Deno.uid()) continue;
-    if (await startTime(Number(m[1])) === m[2]) continue; // its build still runs
+    const now = await startTime(Number(m[1]));
+    // Its build still runs (same process, or a start time that could not be read: keep it).
+    if (now === m[2] || (now !== undefined && m[2] === "0")) continue;
     await Deno.remove(path.join(base, entry.name), { recursive: true }).catch(() => {});
     removed.push(entry.name);
   }

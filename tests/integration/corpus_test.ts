@@ -6,7 +6,8 @@
  * nowhere. After each case nothing may be left in the output directory.
  */
 import assert from "node:assert/strict";
-import { cniso } from "../../testing/images.ts";
+import $ from "dax";
+import { cniso, cnisoMeasured } from "../../testing/images.ts";
 import { KVER, link, makeTree, put, remove } from "../../testing/tree.ts";
 
 const CANARY_TEXT = `CNISO-CANARY-${crypto.randomUUID()}`;
@@ -29,7 +30,110 @@ interface Case {
   message: RegExp;
 }
 
+const BIOS = "usr/lib/grub/i386-pc";
+const GiB = 1024 * 1024 * 1024;
+/** A sparse file: its size says gigabytes, its disk use is nothing. */
+const sparse = async (root: string, name: string, bytes: number) => {
+  await put(root, name, "");
+  await Deno.truncate(`${root}/${name}`, bytes);
+};
+const yaml = (text: string) => (r: string) => put(r, YAML, text);
+
 const cases: Case[] = [
+  // Resources: sizes are checked before reading, counts are bounded.
+  {
+    name: "an iso.yaml of 2 GiB (sparse)",
+    prepare: (r) => sparse(r, YAML, 2 * GiB),
+    code: 2,
+    message: /iso\.yaml in the image has 2147483648 bytes; at most \d+ are read/,
+  },
+  {
+    name: "an os-release of 2 GiB (sparse)",
+    prepare: (r) => sparse(r, "etc/os-release", 2 * GiB),
+    code: 2,
+    message: /os-release in the image has 2147483648 bytes/,
+  },
+  {
+    name: "a billion-laughs iso.yaml (aliases)",
+    prepare: yaml(
+      'a: &a ["x","x","x","x","x","x","x","x","x"]\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]\n' +
+        "c: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]\nd: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c]\ne: [*d,*d,*d,*d]\n",
+    ),
+    code: 2,
+    message: /expands its aliases .* too often/,
+  },
+  {
+    name: "a timeout of 1e21",
+    prepare: yaml("grub2:\n  timeout: 1e21\n"),
+    code: 2,
+    message: /grub2\.timeout: expected a whole number/,
+  },
+  {
+    name: "a timeout of a day",
+    prepare: yaml('grub2:\n  timeout: "86400"\n'),
+    code: 2,
+    message: /the timeout is at most 3600 seconds/,
+  },
+  {
+    name: "101 menu entries",
+    prepare: yaml(
+      "grub2:\n  entries:\n" +
+        "    - {name: x, linux: /images/pxeboot/vmlinuz, initrd: /images/pxeboot/initrd.img}\n"
+          .repeat(101),
+    ),
+    code: 2,
+    message: /at most 100 entries/,
+  },
+  {
+    name: "iso.yaml is a FIFO",
+    prepare: async (r) => {
+      await put(r, YAML, "");
+      await remove(r, YAML);
+      await $`/usr/bin/mkfifo ${r}/${YAML}`;
+    },
+    code: 2,
+    message: /iso\.yaml: exists but is not a regular file/,
+  },
+  // GRUB's modules: grub-mkimage runs as root on them.
+  {
+    name: "moddep.lst names a host path",
+    prepare: (r) => put(r, `${BIOS}/moddep.lst`, "normal: /etc/shadow\n"),
+    code: 2,
+    message: /moddep\.lst line 1 names the module "\/etc\/shadow": a module name has no path/,
+  },
+  {
+    name: "moddep.lst has a cycle",
+    prepare: (r) => put(r, `${BIOS}/moddep.lst`, "normal: search\nsearch: normal\n"),
+    code: 2,
+    message: /dependency cycle: normal -> search -> normal/,
+  },
+  {
+    name: "a needed module is a FIFO",
+    prepare: async (r) => {
+      await remove(r, `${BIOS}/normal.mod`);
+      await $`/usr/bin/mkfifo ${r}/${BIOS}/normal.mod`;
+    },
+    code: 2,
+    message: /the module normal\.mod is not there/,
+  },
+  {
+    name: "2001 files among the BIOS modules",
+    prepare: async (r) => {
+      for (let i = 0; i < 2001; i++) await Deno.writeTextFile(`${r}/${BIOS}/x${i}.mod`, "");
+    },
+    code: 2,
+    message: /more than 2000 files/,
+  },
+  {
+    name: "hard links that make the BIOS modules 96 MiB",
+    prepare: async (r) => {
+      await sparse(r, `${BIOS}/big.mod`, 32 * 1024 * 1024);
+      await Deno.link(`${r}/${BIOS}/big.mod`, `${r}/${BIOS}/big2.mod`);
+      await Deno.link(`${r}/${BIOS}/big.mod`, `${r}/${BIOS}/big3.mod`);
+    },
+    code: 2,
+    message: /96\.0 MiB of files, more than 64\.0 MiB/,
+  },
   // Contract violations.
   {
     name: "no kernel",
@@ -242,7 +346,7 @@ const cases: Case[] = [
     name: "iso.yaml over 1 MiB",
     prepare: (r) => put(r, YAML, `# ${"x".repeat(1100000)}\n`),
     code: 2,
-    message: /larger than 1 MiB/,
+    message: /has 1100003 bytes; at most 1048576 are read/,
   },
   // Options.
   {
@@ -283,9 +387,12 @@ for (const c of cases) {
     const out = await Deno.makeTempDir({ prefix: "cniso-corpus-out-" });
     try {
       await c.prepare?.(root);
-      const r = await cniso(["build", "--rootfs", root, "-o", out, ...(c.args ?? [])]);
+      const r = await cnisoMeasured(["build", "--rootfs", root, "-o", out, ...(c.args ?? [])]);
       const all = r.stdout + r.stderr;
       assert.equal(r.code, c.code, all);
+      // Bounds, not speed targets: a hang or a read of gigabytes would break them by far.
+      assert.ok(r.seconds < 60, `took ${r.seconds.toFixed(1)} s`);
+      assert.ok(r.maxRssMiB < 400, `peak memory ${r.maxRssMiB.toFixed(0)} MiB`);
       assert.match(all, c.message);
       assert.ok(!all.includes(CANARY_TEXT), "host file content leaked into the output");
       assert.deepEqual([...Deno.readDirSync(out)], [], "nothing left at the output");
@@ -355,4 +462,31 @@ Deno.test("corpus: unknown image -> exit 2", async () => {
 
 Deno.test("corpus: remove the canary", async () => {
   await Deno.remove(canaryDir, { recursive: true });
+});
+
+Deno.test("corpus: text from the image reaches the terminal without its escape sequences", async () => {
+  const root = await makeTree({
+    // Retitle the terminal, clear it, set the clipboard, fake an OK line.
+    osRelease: 'PRETTY_NAME="\x1b]0;owned\x07Evil\x1b[2J\x1b]52;c;Y2xpcA==\x07"\nNAME=x\n',
+    isoYaml: "label: T-1\n\x1b[32mOK\x1b[0m: 1\n",
+  });
+  try {
+    await put(root, `usr/lib/modules/6.9\x1b[2J/vmlinuz`, "kernel");
+    for (const args of [["check", "--rootfs", root], ["build", "--rootfs", root, "--dry-run"]]) {
+      const r = await cniso(args);
+      const all = r.stdout + r.stderr;
+      assert.equal(r.code, 2, all);
+      assert.match(all, /several kernels/);
+      for (const c of ["\x1b", "\x07", "\x9b"]) {
+        assert.ok(!all.includes(c), `raw control characters in: ${JSON.stringify(all)}`);
+      }
+      assert.match(all, /6\.9\\x1b\[2J/, "the name is shown, escaped");
+    }
+    const check = await cniso(["check", "--rootfs", root, "--kernel", KVER]);
+    assert.ok(!(check.stdout + check.stderr).includes("\x1b"), check.stdout);
+    assert.match(check.stdout, /Evil/);
+    assert.match(check.stdout, /unknown key \\x1b\[32mOK\\x1b\[0m is ignored/);
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
 });

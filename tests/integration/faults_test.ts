@@ -83,6 +83,8 @@ for (
     ["mkfs.fat", "SIGTERM", 143],
     ["xorriso", "SIGINT", 130],
     ["implantisomd5", "SIGTERM", 143],
+    // A dropped ssh session.
+    ["mksquashfs", "SIGHUP", 129],
   ] as const
 ) {
   Deno.test(`fault (root, podman): ${signal} while ${tool} runs: exit ${code}, nothing left`, async () => {

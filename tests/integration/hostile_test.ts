@@ -10,7 +10,14 @@ import $ from "dax";
 import assert from "node:assert/strict";
 import * as path from "node:path";
 import { fakePath } from "../../testing/fake_tools.ts";
-import { cniso, noInternalError, REPO, spawnCniso, waitForProcess } from "../../testing/images.ts";
+import {
+  cniso,
+  noInternalError,
+  PERMISSIONS,
+  REPO,
+  spawnCniso,
+  waitForProcess,
+} from "../../testing/images.ts";
 import { makeTree, put } from "../../testing/tree.ts";
 
 const NOBODY = 65534;
@@ -85,6 +92,26 @@ Deno.test("hostile (root): the output directory's owner swaps paths mid-build: r
     assert.deepEqual([...Deno.readDirSync(`${out}.moved`)].map((e) => e.name), ["x.iso"]);
   } finally {
     await removeAll(root, out, `${out}.moved`, seen, target.dir, bin);
+  }
+});
+
+Deno.test("hostile (root): another user's directory on another file system: the ISO is copied in, theirs", async () => {
+  const root = await makeTree();
+  const mnt = await Deno.makeTempDir({ dir: "/var/tmp", prefix: "cniso-otherfs-" });
+  try {
+    await $`mount -t tmpfs -o size=64m,uid=${NOBODY},gid=${NOBODY},mode=0755 tmpfs ${mnt}`;
+    await $`${AS_NOBODY} ln -s /etc/passwd ${mnt}/x.iso`;
+    const r = await cniso(["build", "--rootfs", root, "--no-bios", "-o", `${mnt}/x.iso`]);
+    assert.equal(r.code, 0, r.stderr);
+    const iso = await Deno.lstat(`${mnt}/x.iso`);
+    assert.ok(iso.isFile, "the planted link was replaced");
+    assert.deepEqual([iso.uid, iso.gid], [NOBODY, NOBODY]);
+    assert.equal((await $`checkisomd5 ${mnt}/x.iso`.noThrow().quiet()).code, 0, "whole");
+    assert.deepEqual([...Deno.readDirSync(mnt)].map((e) => e.name), ["x.iso"]);
+    assert.ok((await Deno.readTextFile("/etc/passwd")).startsWith("root:"), "/etc/passwd intact");
+  } finally {
+    await $`umount ${mnt}`.noThrow();
+    await removeAll(root, mnt);
   }
 });
 
@@ -204,7 +231,7 @@ Deno.test("hostile (root): a build killed with SIGKILL leaves its work directory
 async function cnisoAsNobody(args: string[], env: Record<string, string> = {}) {
   const copy = await Deno.makeTempDir({ dir: "/var/tmp", prefix: "cniso-code-" });
   try {
-    for (const name of ["main.ts", "lib", "deno.json", "deno.lock", "node_modules"]) {
+    for (const name of ["main.ts", "lib", "builder", "deno.json", "deno.lock", "node_modules"]) {
       await $`/usr/bin/cp -a ${path.join(REPO, name)} ${copy}/`;
     }
     await $`/usr/bin/chmod -R a+rX ${copy}`;
@@ -213,12 +240,8 @@ async function cnisoAsNobody(args: string[], env: Record<string, string> = {}) {
     const out = await new Deno.Command(AS_NOBODY[0], {
       args: [
         ...AS_NOBODY.slice(1),
-        Deno.execPath(),
-        "run",
-        "-A",
-        "--cached-only",
-        `${copy}/main.ts`,
-        ...args,
+        ...[Deno.execPath(), "run", ...PERMISSIONS, "--no-prompt", "--cached-only"],
+        ...[`${copy}/main.ts`, ...args],
       ],
       env: { HOME: `${copy}/.deno`, DENO_DIR: `${copy}/.deno`, NO_COLOR: "1", ...env },
       clearEnv: true,
