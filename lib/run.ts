@@ -19,7 +19,12 @@ export const MAX_OUTPUT = 1024 * 1024;
 export async function run(
   exe: string,
   args: string[],
-  options: { env?: Record<string, string>; signal?: AbortSignal } = {},
+  options: {
+    env?: Record<string, string>;
+    signal?: AbortSignal;
+    /** Sees stdout as it comes (e.g. a progress bar), besides its tail in the result. */
+    onStdout?: (text: string) => void;
+  } = {},
 ): Promise<RunResult> {
   const child = new Deno.Command(exe, {
     args,
@@ -30,7 +35,7 @@ export async function run(
     signal: options.signal,
   }).spawn();
   const [stdout, stderr, status] = await Promise.all([
-    tail(child.stdout),
+    tail(child.stdout, options.onStdout),
     tail(child.stderr),
     child.status,
   ]);
@@ -38,10 +43,15 @@ export async function run(
 }
 
 /** Reads a stream to its end, keeping only its last MAX_OUTPUT bytes (a tool may print gigabytes). */
-async function tail(stream: ReadableStream<Uint8Array>): Promise<string> {
+async function tail(
+  stream: ReadableStream<Uint8Array>,
+  onText?: (text: string) => void,
+): Promise<string> {
   const chunks: Uint8Array[] = [];
+  const decoder = new TextDecoder();
   let kept = 0;
   for await (const chunk of stream) {
+    if (onText) onText(decoder.decode(chunk, { stream: true }));
     chunks.push(chunk);
     kept += chunk.length;
     while (kept - chunks[0].length >= MAX_OUTPUT) kept -= chunks.shift()!.length;

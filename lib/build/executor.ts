@@ -6,7 +6,7 @@
 import * as path from "node:path";
 import { ToolError } from "../errors.ts";
 import type { Plan, Step } from "./plan.ts";
-import type { Progress } from "../progress.ts";
+import type { Progress, Report } from "../progress.ts";
 import { run } from "../run.ts";
 import type { ToolName } from "../tools.ts";
 
@@ -45,8 +45,13 @@ export async function execute(plan: Plan, options: ExecuteOptions): Promise<numb
   await progress.step("stage boot files", () => stage(plan));
   for (const { title, steps } of plan.stages) {
     signal.throwIfAborted();
-    await progress.step(title, async () => {
-      for (const step of steps) await runStep(step, options);
+    await progress.step(title, async (report) => {
+      for (const step of steps) {
+        await runStep(step, {
+          ...options,
+          report: step.tool === "mksquashfs" ? report : undefined,
+        });
+      }
     });
   }
   signal.throwIfAborted();
@@ -64,7 +69,7 @@ export async function execute(plan: Plan, options: ExecuteOptions): Promise<numb
 
 export async function runStep(
   step: Step,
-  { tools, signal }: Pick<ExecuteOptions, "tools" | "signal">,
+  { tools, signal, report }: Pick<ExecuteOptions, "tools" | "signal"> & { report?: Report },
 ): Promise<void> {
   const exe = tools.get(step.tool);
   if (!exe) throw new ToolError(`internal: tool ${step.tool} was not looked up`);
@@ -72,6 +77,7 @@ export async function runStep(
   const result = await run(exe, step.args, {
     env: step.env,
     signal: timeout ? AbortSignal.any([signal, timeout]) : signal,
+    onStdout: report ? percentages(report) : undefined,
   });
   signal.throwIfAborted();
   if (timeout?.aborted) {
@@ -93,6 +99,22 @@ export async function runStep(
       tail ? `its last output:\n${tail}` : undefined,
     );
   }
+}
+
+/** Reads a tool's progress bar (`[====   ] 1234/5678  45%`, redrawn with \r) as percentages. */
+export function percentages(report: Report): (text: string) => void {
+  let carry = "";
+  let last = -1;
+  return (text) => {
+    const seen = carry + text;
+    carry = seen.slice(-64);
+    const all = [...seen.matchAll(/\]\s+\d+\/\d+\s+(\d{1,3})%/g)];
+    const percent = all.length ? Math.min(100, Number(all[all.length - 1][1])) : -1;
+    if (percent > last) {
+      last = percent;
+      report(percent);
+    }
+  };
 }
 
 /** Turns a full disk into a clear error; other errors pass through. */

@@ -170,7 +170,8 @@ function espSizeKiB(contract: Contract, grubConfig: string): number {
 
 function squashfsStage(rootDir: string, files: WorkFiles, compression: Compression): Stage {
   const title = "squashfs of the image";
-  const args = [rootDir, files.squashfs, "-noappend", "-no-progress", "-quiet"];
+  // -progress with -quiet: only the progress bar, which the executor reads for percentages.
+  const args = [rootDir, files.squashfs, "-noappend", "-progress", "-quiet"];
   return {
     title,
     steps: [tool(title, "mksquashfs", [...args, ...mksquashfsCompressionArgs(compression)])],

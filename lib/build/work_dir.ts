@@ -35,7 +35,11 @@ export interface Output {
 }
 
 /** Prepares the work directory for an ISO at `isoPath`; removes what killed builds left. */
-export async function prepareOutput(isoPath: string, cleanup: Cleanup): Promise<Output> {
+export async function prepareOutput(
+  isoPath: string,
+  cleanup: Cleanup,
+  note: (line: string) => void,
+): Promise<Output> {
   const dir = path.dirname(isoPath);
   const held = await osGuard(`cannot open the output directory ${dir}`, () => Deno.open(dir));
   cleanup.defer("release the output directory", () => held.close());

@@ -6,11 +6,17 @@ import { inspect, type Inspection, inspectionError } from "../build/inspect.ts";
 import { formatPlan, makePlan, type Plan } from "../build/plan.ts";
 import { prepareOutput } from "../build/work_dir.ts";
 import { withCleanup } from "../cleanup.ts";
-import { InputError } from "../errors.ts";
+import { CnisoError, InputError } from "../errors.ts";
 import { ImageRoot } from "../image/image_root.ts";
 import { initramfsWarning } from "../image/initramfs.ts";
 import { type ImageSource, openSource } from "../image/image_source.ts";
-import { makeProgress } from "../progress.ts";
+import {
+  makeProgress,
+  type Progress,
+  PROGRESS_MODES,
+  type ProgressModeOption,
+  resolveMode,
+} from "../progress.ts";
 import { printable, printableLines } from "../terminal.ts";
 import { BUILD_TOOLS, requireTools, type ToolName } from "../tools.ts";
 import {
@@ -18,6 +24,7 @@ import {
   IMAGE_OPTIONS,
   imageOrRootfs,
   inspectOptions,
+  oneOf,
   optionsHelp,
   parseOptions,
 } from "./options.ts";
@@ -53,6 +60,15 @@ export const BUILD_OPTIONS = {
     type: "boolean",
     help: ["print the plan (files and tool commands), run nothing"],
   },
+  progress: {
+    type: "string",
+    value: "MODE",
+    help: [
+      "auto (default: tty on a terminal, else plain), tty (a live",
+      "bar with the squashfs step's percentage), plain (a line per",
+      "step and per 10 %), json (one JSON object per line on stdout)",
+    ],
+  },
   ...HELP_OPTION,
 } as const;
 
@@ -71,11 +87,32 @@ ${optionsHelp(BUILD_OPTIONS)}
 ${BUILD_EXIT_CODES}`;
 
 export async function build(args: string[]): Promise<number> {
+  // Known before anything can fail, so that --progress json reports every error as JSON.
+  const progress = makeProgress(resolveMode(progressOption(args)));
+  try {
+    return await buildWith(args, progress);
+  } catch (e) {
+    if (e instanceof CnisoError) progress.error(e);
+    throw e;
+  }
+}
+
+/** --progress's value, read from the raw arguments (an unknown one is found by the parser). */
+function progressOption(args: string[]): ProgressModeOption {
+  const i = args.findLastIndex((a) => a === "--progress" || a.startsWith("--progress="));
+  const value = i < 0 ? "auto" : args[i].includes("=") ? args[i].split("=")[1] : args[i + 1];
+  return (PROGRESS_MODES as readonly string[]).includes(value)
+    ? value as ProgressModeOption
+    : "auto";
+}
+
+async function buildWith(args: string[], progress: Progress): Promise<number> {
   const { values, positionals } = parseOptions("build", args, BUILD_OPTIONS);
   if (values.help) {
     console.log(BUILD_HELP);
     return 0;
   }
+  oneOf("progress", values.progress, PROGRESS_MODES, "auto");
   const spec = imageOrRootfs("build", positionals, values.rootfs);
   const compression = parseCompression(values.compression ?? "zstd");
   const output = await outputTarget(values.output);
@@ -87,18 +124,19 @@ export async function build(args: string[]): Promise<number> {
   return await withCleanup(async (cleanup, signal) => {
     const source = await openSource(spec, cleanup);
     signal.throwIfAborted();
-    const ready = await inspectOrThrow(source, inspectOptions(values));
+    const ready = await inspectOrThrow(source, inspectOptions(values), progress);
     const isoPath = output.isDirectory ? path.join(output.path, `${ready.label}.iso`) : output.path;
     const planInput = { image: source.name, rootDir: source.rootDir, ...ready, compression };
     if (dryRun) {
       const workDir = path.join(path.dirname(isoPath), ".cniso-XXXXXX");
-      return printPlan(makePlan({ ...planInput, output: isoPath, workDir }), ready.grubConfig);
+      return printPlan(makePlan({ ...planInput, output: isoPath, workDir }), ready, progress);
     }
-    const out = await prepareOutput(isoPath, cleanup);
+    const out = await prepareOutput(isoPath, cleanup, (line) => progress.note(line));
     const plan = makePlan({ ...planInput, output: isoPath, workDir: out.workDir });
     await runPlan(plan, ready, {
       tools,
       signal,
+      progress,
       owner: isoOwner(out.dirOwner, owner),
       place: out.place,
     });
@@ -106,43 +144,64 @@ export async function build(args: string[]): Promise<number> {
   });
 }
 
-/** Judges the image; prints the warnings; stops on errors. */
+/** Judges the image; reports the warnings; stops on errors. */
 async function inspectOrThrow(
   source: ImageSource,
   options: Parameters<typeof inspect>[1],
+  progress: Progress,
 ): Promise<NonNullable<Inspection["ready"]>> {
   const inspection = await inspect(new ImageRoot(source.rootDir), options);
-  for (const w of inspection.warnings) console.error(`cniso: warning: ${printable(w)}`);
+  for (const w of inspection.warnings) progress.warning(w);
   if (!inspection.ready) throw inspectionError(inspection);
   return inspection.ready;
 }
 
-function printPlan(plan: Plan, grubConfig: string): number {
+function printPlan(
+  plan: Plan,
+  ready: NonNullable<Inspection["ready"]>,
+  progress: Progress,
+): number {
+  if (progress.mode === "json") {
+    const { iso, esp, stages } = plan;
+    console.log(
+      JSON.stringify({
+        event: "plan",
+        label: plan.label,
+        output: plan.output,
+        iso,
+        esp,
+        stages,
+        grub_cfg: ready.grubConfig,
+      }),
+    );
+    return 0;
+  }
   console.log(printableLines(formatPlan(plan)));
-  console.log("\ngrub.cfg:\n" + printableLines(grubConfig));
+  console.log("\ngrub.cfg:\n" + printableLines(ready.grubConfig));
   return 0;
 }
 
-/** Runs the plan with progress; reports the initramfs check and the ISO's size. */
+/** Runs the plan with progress; reports the initramfs check and the ISO. */
 async function runPlan(
   plan: Plan,
   ready: NonNullable<Inspection["ready"]>,
   options: {
     tools: Map<ToolName, string>;
     signal: AbortSignal;
+    progress: Progress;
     owner?: { uid: number; gid: number };
     place: (tempIso: string, owner?: { uid: number; gid: number }) => Promise<void>;
   },
 ): Promise<void> {
-  console.error(
-    `cniso: building ${printable(plan.output)} from ${printable(plan.image)} (label ${plan.label})`,
-  );
+  const { progress } = options;
+  progress.note(`building ${plan.output} from ${plan.image} (label ${plan.label})`);
   // Looking inside the initramfs takes a second: do it while the tools run.
   const initramfsCheck = initramfsWarning(ready.contract, options.signal).catch(() => undefined);
-  const size = await execute(plan, { ...options, progress: makeProgress(progressSteps(plan)) });
+  progress.total = progressSteps(plan);
+  const bytes = await execute(plan, options);
   const warning = await initramfsCheck;
-  if (warning) console.error(`cniso: warning: ${printable(warning)}`);
-  console.log(`${printable(plan.output)} (${(size / 1024 / 1024).toFixed(0)} MiB)`);
+  if (warning) progress.warning(warning);
+  progress.result({ iso: plan.output, bytes, label: plan.label });
 }
 
 function parseOwner(text: string | undefined): { uid: number; gid: number } | undefined {
