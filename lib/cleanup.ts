@@ -54,6 +54,11 @@ export async function withCleanup<T>(
   const handlers = (Object.keys(SIGNAL_EXIT) as StopSignal[]).map((sig) => {
     const handler = () => {
       if (!controller.signal.aborted) controller.abort(new InterruptedError(sig));
+      // A second signal: the user wants out now, even if a cleanup step is stuck.
+      else {
+        console.error(`cniso: ${sig} again: exiting without finishing the cleanup`);
+        Deno.exit(SIGNAL_EXIT[sig]);
+      }
     };
     Deno.addSignalListener(sig, handler);
     return () => Deno.removeSignalListener(sig, handler);

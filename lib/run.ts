@@ -4,6 +4,8 @@
  * killed by a signal (a crashing mksquashfs would pass as a success), and a
  * tool's path is run as is, never through a shell.
  */
+import { which } from "./tools.ts";
+
 export interface RunResult {
   /** The exit code; 128 + the signal number for a child killed by a signal. */
   code: number;
@@ -26,7 +28,9 @@ export async function run(
     onStdout?: (text: string) => void;
   } = {},
 ): Promise<RunResult> {
-  const child = new Deno.Command(exe, {
+  // A bare name is looked up in PATH's absolute directories only (tools.ts): never "." as root.
+  const resolved = exe.includes("/") ? exe : await which(exe) ?? exe;
+  const child = new Deno.Command(resolved, {
     args,
     env: options.env,
     stdin: "null",

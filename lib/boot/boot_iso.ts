@@ -6,6 +6,8 @@
  * stopped and its files removed before the second starts.
  */
 import type { Cleanup } from "../cleanup.ts";
+import * as path from "node:path";
+import { prepareOutput } from "../build/work_dir.ts";
 import { osGuard } from "../errors.ts";
 import { KVM_WINDOWS, TCG_WINDOWS } from "./console_monitor.ts";
 import type { PhaseName } from "./console_text.ts";
@@ -54,12 +56,11 @@ export async function bootIso(
   const deadline = Date.now() + options.timeoutSecs * 1000;
   const sandbox = await sandboxSupported(options.qemu);
   const serialLog = options.serialLog
-    ? await osGuard(
-      `--serial-log ${options.serialLog}: cannot write it`,
-      () => Deno.open(options.serialLog!, { write: true, create: true, truncate: true }),
-    )
+    ? await keptFile(options.serialLog, "--serial-log", cleanup, options.log)
     : undefined;
-  if (serialLog) cleanup.defer("close the serial log", () => serialLog.close());
+  const screenshot = options.screenshot
+    ? await keptFile(options.screenshot, "--screenshot", cleanup, options.log)
+    : undefined;
 
   let accel: Accel = options.accel === "auto" ? "kvm" : options.accel;
   let fellBack: string | undefined;
@@ -70,7 +71,8 @@ export async function bootIso(
         accel,
         sandbox,
         deadline,
-        serialLog,
+        serialLog: serialLog?.file,
+        screenshot: screenshot && { write: screenshot.path, shown: options.screenshot! },
         monitor: {
           secureBoot: options.firmware === "uefi-secure",
           expect: options.expect,
@@ -98,6 +100,33 @@ export async function bootIso(
       serialTail: monitor.tail(),
     };
   }
+}
+
+/**
+ * A file the user asked to keep (--serial-log, --screenshot): written in
+ * root's own work directory, and placed where asked at the end, as the ISO is
+ * (work_dir.ts), so a link planted there cannot make root write elsewhere.
+ */
+async function keptFile(
+  dest: string,
+  option: string,
+  cleanup: Cleanup,
+  log: (line: string) => void,
+): Promise<{ path: string; file?: Deno.FsFile }> {
+  const out = await prepareOutput(path.resolve(dest), cleanup, log);
+  const temp = path.join(out.workDir, "kept");
+  const file = option === "--serial-log"
+    ? await osGuard(
+      `${option} ${dest}: cannot write it`,
+      () => Deno.open(temp, { write: true, createNew: true }),
+    )
+    : undefined;
+  // Runs before the work directory is removed (the cleanup list runs last-in first).
+  cleanup.defer(`keep ${dest}`, async () => {
+    file?.close();
+    if (await Deno.lstat(temp).then((i) => i.isFile, () => false)) await out.place(temp);
+  });
+  return { path: temp, file };
 }
 
 /** Whether this QEMU has seccomp (-sandbox): asked by starting an empty machine. */

@@ -13,7 +13,8 @@ export const CONSOLE_ARGS = "console=tty0 console=ttyS0,115200 loglevel=7 system
  * then the entry's body as written after `{`.
  */
 export function linuxLineInEditor(grubCfg: string): number {
-  const defaultMatch = /^\s*set\s+default=["']?([^"'\s]+)/m.exec(grubCfg);
+  const defaultMatch = lines(grubCfg).map((l) => /^[ \t]*set[ \t]+default=["']?([^"'\s]+)/.exec(l))
+    .find((m) => m);
   const entries = menuEntryBodies(grubCfg);
   if (entries.length === 0) {
     throw new InputError("the ISO's grub.cfg has no menuentry", "boot-test drives a GRUB menu");
@@ -45,14 +46,22 @@ export function linuxLineInEditor(grubCfg: string): number {
 /** Top-level menuentry blocks: title, --id and body lines (first = rest of the `{` line). */
 export function menuEntryBodies(grubCfg: string): { title: string; id?: string; body: string[] }[] {
   const out: { title: string; id?: string; body: string[] }[] = [];
-  const lines = grubCfg.split("\n");
-  for (let i = 0; i < lines.length; i++) {
-    const m = /^menuentry\s+(?:'([^']*)'|"([^"]*)"|(\S+))(.*)\{(.*)$/.exec(lines[i]);
+  const all = lines(grubCfg);
+  for (let i = 0; i < all.length; i++) {
+    // One way to split each line (the bare title ends where a blank or "{" follows): linear.
+    const m = all[i].includes("{")
+      ? /^menuentry[ \t]+(?:'([^']*)'|"([^"]*)"|([^ \t{]+)(?=[ \t{]))([^{]*)\{(.*)$/.exec(all[i])
+      : null;
     if (!m) continue;
     const id = /--id[= ]\s*['"]?([^'"\s]+)/.exec(m[4])?.[1];
     const body = [m[5]];
-    for (i++; i < lines.length && !/^\}\s*$/.test(lines[i]); i++) body.push(lines[i]);
+    for (i++; i < all.length && !/^\}[ \t]*$/.test(all[i]); i++) body.push(all[i]);
     out.push({ title: m[1] ?? m[2] ?? m[3], id, body });
   }
   return out;
+}
+
+/** The config's lines; a line longer than any GRUB writes is left out (it only costs time). */
+function lines(grubCfg: string): string[] {
+  return grubCfg.split("\n").map((l) => (l.length > 4096 ? "" : l));
 }

@@ -14,9 +14,15 @@ import type { Firmware } from "./qemu_args.ts";
 
 /** A GRUB config is a few KiB; a larger one is not cniso's and not worth reading. */
 export const MAX_GRUB_CFG = 256 * 1024;
+/** Listing or extracting one small file takes xorriso a second. */
+const XORRISO_SECS = 60;
 
 /** An ISO 9660 image has "CD001" at byte 32769. */
 export async function checkIso(iso: string): Promise<void> {
+  // Looked at before it is opened: opening a FIFO would wait for a writer forever.
+  const info = await Deno.stat(iso).catch(() => undefined);
+  if (!info) throw new InputError(`${iso}: no such file`);
+  if (!info.isFile) throw new InputError(`${iso}: not a regular file`);
   let file: Deno.FsFile;
   try {
     file = await Deno.open(iso);
@@ -70,7 +76,11 @@ export async function readGrubConfig(
       );
     }
     const dest = path.join(dir, `${i}.cfg`);
-    const r = await run(xorriso, ["-osirrox", "on", "-indev", iso, "-extract", isoPath, dest]);
+    // At most the cap is extracted, whatever the ISO says now: it may have changed since the listing.
+    const r = await run(xorriso, [
+      ...["-osirrox", "on", "-indev", iso],
+      ...["-extract_cut", isoPath, "0", `${Math.min(entry.size, MAX_GRUB_CFG)}`, dest],
+    ], { signal: AbortSignal.timeout(XORRISO_SECS * 1000) });
     // Checked again on what was written: a regular file of the size listed.
     const info = await Deno.lstat(dest).catch(() => undefined);
     if (r.code !== 0 || !info?.isFile || info.size > MAX_GRUB_CFG) {
@@ -90,7 +100,9 @@ async function isoEntry(
   iso: string,
   isoPath: string,
 ): Promise<{ type: string; size: number } | undefined> {
-  const r = await run(xorriso, ["-indev", iso, "-lsdl", isoPath]);
+  const r = await run(xorriso, ["-indev", iso, "-lsdl", isoPath], {
+    signal: AbortSignal.timeout(XORRISO_SECS * 1000),
+  });
   // "-rw-r--r--    1 0        0            1234 Nov 26 09:24 '/the/path'"
   const line = r.stdout.split("\n").find((l) => /^[-a-z][-rwxsStT]{9}\s/.test(l));
   if (r.code !== 0 || !line) return undefined;

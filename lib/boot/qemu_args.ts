@@ -3,6 +3,7 @@
  * drive is opened as raw: the ISO is untrusted, and a qcow2 or VMDK file that
  * passes the ISO check must never make QEMU open a backing file it names.
  */
+import * as path from "node:path";
 
 export type Firmware = "bios" | "uefi" | "uefi-secure";
 export type Media = "cd" | "usb";
@@ -88,7 +89,8 @@ function firmwareArgs(s: QemuSetup): string[] {
 }
 
 function mediaArgs(s: QemuSetup): string[] {
-  const file = `file=${driveValue(s.iso)},format=raw,readonly=on,if=none`;
+  // Absolute: a name such as "json:{...}" would be read by QEMU as a protocol.
+  const file = `file=${driveValue(path.resolve(s.iso))},format=raw,readonly=on,if=none`;
   return s.media === "cd"
     ? ["-drive", `${file},media=cdrom,id=cd`, "-device", "ide-cd,drive=cd,bootindex=0"]
     : [

@@ -32,7 +32,8 @@ export interface SessionOptions {
   deadline: number;
   timeoutSecs: number;
   monitor: MonitorOptions;
-  screenshot?: string;
+  /** Where QEMU writes the screenshot, and the name the user gave. */
+  screenshot?: { write: string; shown: string };
   /** Where --serial-log text goes (opened by the caller; shared by the attempts). */
   serialLog?: Deno.FsFile;
   log: (line: string) => void;
@@ -81,7 +82,11 @@ async function session(options: SessionOptions, cleanup: Cleanup, signal: AbortS
   const verdict = await follow(serial, qemu, monitor, options, signal);
   const qemuExited = qemu.exited && verdict.status !== "pass";
   if (options.screenshot && !qemu.exited) {
-    await screenshot(qmp, options.screenshot, options.log);
+    await screenshot(
+      qmp,
+      options.screenshot.write,
+      (line) => options.log(line.replace(options.screenshot!.write, options.screenshot!.shown)),
+    );
   }
   return { verdict, monitor, qemuExited };
 }

@@ -4,7 +4,8 @@
  * Everything it makes is inside plan.workDir, which the caller removes.
  */
 import * as path from "node:path";
-import { ToolError } from "../errors.ts";
+import { InputError, ToolError } from "../errors.ts";
+import { readAtMost } from "../read_at_most.ts";
 import type { Plan, Step } from "./plan.ts";
 import type { Progress, Report } from "../progress.ts";
 import { run } from "../run.ts";
@@ -33,8 +34,15 @@ export async function stage(plan: Plan): Promise<void> {
   for (const w of plan.writes) await guard(w.path, () => Deno.writeTextFile(w.path, w.content));
   for (const c of plan.copies) {
     await Deno.mkdir(path.dirname(c.target), { recursive: true, mode: 0o755 });
-    // Written anew with a plain mode: a setuid or setgid bit never comes along.
-    const bytes = await Deno.readFile(c.source);
+    // Written anew with a plain mode: a setuid or setgid bit never comes along. Read no more
+    // than discovery saw: a file that grew since is not what was checked.
+    const bytes = await readAtMost(c.source, (c.size ?? 0) + 1);
+    if (c.size !== undefined && bytes.length > c.size) {
+      throw new InputError(
+        `${c.source} changed while the build ran`,
+        "build from an image or a tree no one else changes",
+      );
+    }
     await guard(c.target, () => Deno.writeFile(c.target, bytes, { mode: 0o644, createNew: true }));
   }
 }

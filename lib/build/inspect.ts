@@ -4,7 +4,13 @@
  * `build` stops on its errors. It reads the image and runs no tool (the
  * initramfs probe, which does, is image/initramfs.ts).
  */
-import { type Contract, discover, type DiscoverOptions, type Finding } from "../image/contract.ts";
+import {
+  type Contract,
+  discover,
+  type DiscoverOptions,
+  type Finding,
+  finding,
+} from "../image/contract.ts";
 import { CnisoError, InputError } from "../errors.ts";
 import { renderGrubConfig } from "../iso/grub_config.ts";
 import type { ImageRoot } from "../image/image_root.ts";
@@ -28,7 +34,7 @@ export async function inspect(root: ImageRoot, options: InspectOptions): Promise
   const warnings: string[] = [];
   const fail = (item: string, where: string, e: unknown) => {
     if (!(e instanceof CnisoError)) throw e;
-    findings.push({ item, severity: "error", where, detail: e.message, hint: e.hint });
+    findings.push(finding({ item, severity: "error", where, detail: e.message, hint: e.hint }));
   };
 
   // iso.yaml can be judged even when other pieces are missing.
@@ -51,13 +57,13 @@ export async function inspect(root: ImageRoot, options: InspectOptions): Promise
     const where = parsed?.config.label !== undefined
       ? `${parsed.where(["label"])}: label`
       : "the label made from /etc/os-release";
-    findings.push({
+    findings.push(finding({
       item: "label",
       severity: "error",
       where,
       detail: problem,
       hint: 'set label: "My-Live-ISO" in iso.yaml',
-    });
+    }));
     return { findings, warnings };
   }
   findings.push({

@@ -30,6 +30,8 @@ export const SMALL_STEP_SECS = 120;
 export interface Placement {
   target: string;
   source: string;
+  /** For files copied out of the image: their size when discovered (copies read no more). */
+  size?: number;
 }
 
 export interface Step {
@@ -116,6 +118,7 @@ export function makePlan(input: PlanInput): Plan {
     copies: (input.contract.biosModules ?? []).map((f) => ({
       source: f.hostPath,
       target: path.join(files.biosDir, path.basename(f.imagePath)),
+      size: f.size,
     })),
     iso,
     esp,

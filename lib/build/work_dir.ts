@@ -4,153 +4,179 @@
  *
  * cniso runs as root; the output directory often belongs to an ordinary user
  * (the ISO is given to them), who can rename anything inside it at any moment.
- * So root never works there by path. The work directory is root's own (mode
- * 0700) in a directory no one else can change: the output directory itself
- * when it and every directory above it are root's alone (then the finished ISO
- * is renamed into place, as fast as it gets), else /var/tmp. In that case the
- * output directory is opened once and held, and a child process moves the ISO
- * in through the descriptor (/proc/<pid>/fd/<n>), which no rename or symlink
- * can redirect. (Deno's own file calls refuse /proc descriptor paths unless
- * given every permission, so the move is a small shell script.)
+ * So root never works there by path. The output directory is resolved once
+ * (host_path.ts). When that way, and the directory, are root's alone, the work
+ * directory goes inside it and the finished ISO is renamed into place. Else
+ * the work directory is root's own in /var/tmp, the output directory is held
+ * open, and a child process moves the ISO in through the descriptor
+ * (/proc/<pid>/fd/<n>), working inside it by relative names, with the
+ * directory owner's own privileges for every write there. (Deno's own file
+ * calls refuse /proc descriptor paths, so the move is a small shell script.)
  */
 import * as path from "node:path";
 import type { Cleanup } from "../cleanup.ts";
-import { osGuard, ToolError } from "../errors.ts";
+import { InputError, osGuard, ToolError } from "../errors.ts";
+import { dirProblem, resolveTrusted } from "../host_path.ts";
 import { run } from "../run.ts";
-import { dirProblem } from "../image/tree_safety.ts";
 
 /** Where work directories go when the output directory is not root's alone. */
 export const SHARED_WORK_BASE = "/var/tmp";
 
-/** Work directories are named for their process, so a later build can tell stale ones. */
-const WORK_NAME = /^\.cniso-(\d+)-(\d+)-[0-9a-f]+$/;
+/** Work directories: named for their process (for people), locked while in use (for builds). */
+const WORK_NAME = /^\.cniso-\d+-[0-9a-f]+$/;
+const LOCK = ".lock";
+
+type Owner = { uid: number; gid: number };
 
 export interface Output {
   /** The work directory: root's own; removed by the cleanup list. */
   workDir: string;
   /** The owner and group of the output directory. */
-  dirOwner: { uid: number; gid: number };
-  /** Moves the finished ISO from the work directory to `isoPath`, giving it `owner`. */
-  place(tempIso: string, owner?: { uid: number; gid: number }): Promise<void>;
+  dirOwner: Owner;
+  /**
+   * Moves a finished file from the work directory to its place. In a
+   * directory root alone can change it gets `owner`; in another user's, it
+   * is theirs.
+   */
+  place(temp: string, owner?: Owner): Promise<void>;
 }
 
-/** Prepares the work directory for an ISO at `isoPath`; removes what killed builds left. */
+/** Prepares the work directory for a file at `destPath`; removes what killed builds left. */
 export async function prepareOutput(
-  isoPath: string,
+  destPath: string,
   cleanup: Cleanup,
   note: (line: string) => void,
 ): Promise<Output> {
-  const dir = path.dirname(isoPath);
-  const held = await osGuard(`cannot open the output directory ${dir}`, () => Deno.open(dir));
-  cleanup.defer("release the output directory", () => held.close());
-  const info = await held.stat();
-  const trusted = await onlyRootCanChange(dir);
-  const base = trusted ? dir : SHARED_WORK_BASE;
-  if (!trusted && !(await onlyRootCanChange(base))) {
+  const given = path.dirname(destPath);
+  const name = path.basename(destPath);
+  // Resolved once; from here on only `real` (root's alone) or the held descriptor is used.
+  const { real, trusted } = await osGuard(
+    `cannot open the output directory ${given}`,
+    () => resolveTrusted(given),
+  );
+  if (!(await Deno.stat(real)).isDirectory) throw new InputError(`${given}: not a directory`);
+  const base = trusted ? real : SHARED_WORK_BASE;
+  if (!trusted && !(await resolveTrusted(base)).trusted) {
     throw new ToolError(`${base} can be changed by other users: cniso has no safe place to work`);
   }
   const stale = await removeStaleWorkDirs(base);
-  if (stale.length > 0) {
-    console.error(`cniso: removed what killed builds left in ${base}: ${stale.join(", ")}`);
+  if (stale.length > 0) note(`removed what killed builds left in ${base}: ${stale.join(", ")}`);
+  const workDir = await makeWorkDir(base, cleanup);
+  if (trusted) {
+    const info = await Deno.stat(real);
+    return {
+      workDir,
+      dirOwner: { uid: info.uid ?? 0, gid: info.gid ?? 0 },
+      async place(temp, owner) {
+        if (owner) await Deno.chown(temp, owner.uid, owner.gid);
+        await osGuard(`cannot write to ${given}`, () => Deno.rename(temp, path.join(real, name)));
+      },
+    };
   }
-  const workDir = await osGuard(
-    `cannot write to ${base}`,
-    async () =>
-      Deno.makeTempDir({
-        dir: base,
-        prefix: `.cniso-${Deno.pid}-${await startTime(Deno.pid) ?? 0}-`,
-      }),
-  );
-  cleanup.defer("remove the work directory", () => Deno.remove(workDir, { recursive: true }));
-  // A directory only root can change is used by path; another user's through the held descriptor.
-  const place = trusted
-    ? async (tempIso: string, owner?: { uid: number; gid: number }) => {
-      if (owner) await Deno.chown(tempIso, owner.uid, owner.gid);
-      await osGuard(`cannot write to ${dir}`, () => Deno.rename(tempIso, isoPath));
-    }
-    : (tempIso: string, owner?: { uid: number; gid: number }) =>
-      placeThroughDescriptor(tempIso, info, path.basename(isoPath), owner);
-  return { workDir, dirOwner: { uid: info.uid ?? 0, gid: info.gid ?? 0 }, place };
+  const held = await holdForeignDir(real, given, cleanup);
+  const dirOwner = { uid: held.uid ?? 0, gid: held.gid ?? 0 };
+  return { workDir, dirOwner, place: (temp) => placeThroughDescriptor(temp, held, name, dirOwner) };
 }
 
-/** Whether `dir` and every directory above it can be changed by root alone. */
-async function onlyRootCanChange(dir: string): Promise<boolean> {
-  const real = await Deno.realPath(dir);
-  const parts = real.split("/").filter(Boolean);
-  for (let i = 0; i <= parts.length; i++) {
-    const at = "/" + parts.slice(0, i).join("/");
-    if (dirProblem(at, await Deno.lstat(at), true)) return false;
+/** A root-only work directory, locked while this build runs (see removeStaleWorkDirs). */
+async function makeWorkDir(base: string, cleanup: Cleanup): Promise<string> {
+  const workDir = await osGuard(
+    `cannot write to ${base}`,
+    () => Deno.makeTempDir({ dir: base, prefix: `.cniso-${Deno.pid}-` }),
+  );
+  cleanup.defer("remove the work directory", () => Deno.remove(workDir, { recursive: true }));
+  const lock = await Deno.open(path.join(workDir, LOCK), { write: true, createNew: true });
+  cleanup.defer("release the work directory's lock", () => lock.close());
+  await lock.lock(true);
+  return workDir;
+}
+
+/**
+ * Holds an output directory that someone else can change. It must be someone
+ * else's: a directory only root can write, reached by a way that someone else
+ * can change, may be where that someone pointed root on purpose.
+ */
+async function holdForeignDir(
+  real: string,
+  given: string,
+  cleanup: Cleanup,
+): Promise<Deno.FileInfo> {
+  const held = await osGuard(`cannot open the output directory ${given}`, () => Deno.open(real));
+  cleanup.defer("release the output directory", () => held.close());
+  const info = await held.stat();
+  if (!info.isDirectory) throw new InputError(`${given}: not a directory`);
+  if (info.uid === 0 && !dirProblem(given, info)) {
+    throw new ToolError(
+      `${given} is reached by a path that other users can change, but only root can write there`,
+      "give the directory's real path, or write the ISO to a directory its user owns",
+    );
   }
-  return true;
+  return info;
 }
 
 /**
  * The move into another user's directory, by a child process that finds the
- * directory this process holds (by device and inode) under /proc/<pid>/fd.
- * Same mount: a rename, which replaces a planted symlink instead of following
- * it. Otherwise: a copy that fails rather than follow or reuse anything found
- * at its name (dd conv=excl), given to its owner without following links, then
- * renamed into place.
+ * directory this process holds (by device and inode) under /proc/<pid>/fd and
+ * works inside it by relative names only. Same mount: root renames the file
+ * (first given to the directory's owner) in, which replaces a planted symlink
+ * instead of following it. Otherwise the owner's own process copies it in (its
+ * stdin opened by root) under a fresh name and renames it: a write that can
+ * only land where that user could write anyway.
  */
 const PLACE_SCRIPT = `set -eu
-pid=$1 id=$2 src=$3 name=$4 owner=$5
+pid=$1 id=$2 src=$3 name=$4 uid=$5 gid=$6
 dir=
 for fd in /proc/"$pid"/fd/*; do
   if [ -d "$fd" ] && [ "$(stat -L -c %d:%i -- "$fd")" = "$id" ]; then dir=$fd; break; fi
 done
 [ -n "$dir" ] || { echo "the output directory is no longer open" >&2; exit 3; }
-if [ -n "$owner" ]; then chown -- "$owner" "$src"; fi
-if [ "$(stat -c %m -- "$src")" = "$(stat -L -c %m -- "$dir")" ]; then
-  exec mv -T -- "$src" "$dir/$name"
+cd -- "$dir"
+if [ "$(stat -c %m -- "$src")" = "$(stat -c %m -- .)" ]; then
+  chown -- "$uid:$gid" "$src"
+  exec mv -T -- "$src" "./$name"
 fi
-tmp="$dir/.cniso-placing-$$"
-if ! dd if="$src" of="$tmp" bs=4M conv=excl,fsync status=none; then rm -f -- "$tmp"; exit 1; fi
-if [ -n "$owner" ]; then chown -h -- "$owner" "$tmp"; fi
-mv -T -- "$tmp" "$dir/$name"
+as_owner() { setpriv --reuid="$uid" --regid="$gid" --clear-groups -- "$@"; }
+tmp=./.cniso-placing-$(od -An -N8 -tx1 /dev/urandom | tr -d ' \\n')
+trap 'as_owner rm -f -- "$tmp"' EXIT
+as_owner dd of="$tmp" bs=4M conv=excl,fsync status=none < "$src"
+as_owner mv -T -- "$tmp" "./$name"
+trap - EXIT
 `;
 
 async function placeThroughDescriptor(
-  tempIso: string,
+  temp: string,
   dir: Deno.FileInfo,
   name: string,
-  owner?: { uid: number; gid: number },
+  owner: Owner,
 ): Promise<void> {
   const args = [
     ...["-c", PLACE_SCRIPT, "cniso-place", `${Deno.pid}`, `${dir.dev}:${dir.ino}`],
-    ...[tempIso, name, owner ? `${owner.uid}:${owner.gid}` : ""],
+    ...[temp, name, `${owner.uid}`, `${owner.gid}`],
   ];
   const r = await run("sh", args);
   if (r.code !== 0) {
     const why = r.stderr.trim().split("\n").slice(-3).join(" ");
-    throw new ToolError(`cannot move the ISO into its directory: ${why}`);
+    throw new ToolError(`cannot move ${name} into its directory: ${why}`);
   }
-}
-
-/** This process's start time (clock ticks since boot), from /proc/<pid>/stat. */
-async function startTime(pid: number): Promise<string | undefined> {
-  // Read by a child: Deno refuses /proc paths without every permission.
-  const r = await run("cat", [`/proc/${pid}/stat`]).catch(() => undefined);
-  const stat = r?.code === 0 ? r.stdout : undefined;
-  // The command name (field 2) may hold spaces and parentheses: count from the last ")".
-  return stat?.slice(stat.lastIndexOf(")") + 2).split(" ")[19];
 }
 
 /**
  * Removes work directories that builds killed with SIGKILL left behind: ours
- * (same owner, a real directory), named for a process that is gone. A running
- * build's directory is never touched.
+ * (same owner, a real directory, our name), whose lock no running build holds.
+ * A lock, unlike a process id, also holds across PID namespaces (two builder
+ * containers both run cniso as PID 1).
  */
 export async function removeStaleWorkDirs(base: string): Promise<string[]> {
   const removed: string[] = [];
   for await (const entry of Deno.readDir(base)) {
-    const m = WORK_NAME.exec(entry.name);
-    if (!m || !entry.isDirectory) continue;
-    const info = await Deno.lstat(path.join(base, entry.name)).catch(() => undefined);
+    if (!WORK_NAME.test(entry.name) || !entry.isDirectory) continue;
+    const dir = path.join(base, entry.name);
+    const info = await Deno.lstat(dir).catch(() => undefined);
     if (!info?.isDirectory || info.uid !== Deno.uid()) continue;
-    const now = await startTime(Number(m[1]));
-    // Its build still runs (same process, or a start time that could not be read: keep it).
-    if (now === m[2] || (now !== undefined && m[2] === "0")) continue;
-    await Deno.remove(path.join(base, entry.name), { recursive: true }).catch(() => {});
+    const free = await run("flock", ["--nonblock", "--exclusive", path.join(dir, LOCK), "true"])
+      .catch(() => undefined);
+    if (free?.code !== 0) continue; // a running build holds it (or it cannot be told)
+    await Deno.remove(dir, { recursive: true }).catch(() => {});
     removed.push(entry.name);
   }
   return removed;

@@ -5,7 +5,7 @@
  * Everything is read through ImageRoot, so nothing outside the image is seen.
  */
 import { InputError } from "../errors.ts";
-import { shellQuote } from "../terminal.ts";
+import { printable, shellQuote } from "../terminal.ts";
 import { BIOS_LIMITS, moduleClosure, parseModdep } from "./grub_modules.ts";
 import type { ImageRoot, Resolved } from "./image_root.ts";
 import { ISO_YAML_PATHS, MAX_ISO_YAML } from "../iso/iso_config.ts";
@@ -73,14 +73,27 @@ const EFI_FILES = {
   },
 } as const;
 
+/**
+ * A finding whose text is one line each: names from the image (a directory
+ * called "6.1\ncniso: OK") cannot add lines that look like cniso's own.
+ */
+export function finding(f: Finding): Finding {
+  return {
+    ...f,
+    where: printable(f.where),
+    detail: printable(f.detail),
+    ...(f.hint === undefined ? {} : { hint: printable(f.hint) }),
+  };
+}
+
 /** Collects the findings of a discovery: one line each of `check`'s table. */
 class Findings {
   readonly list: Finding[] = [];
   ok(item: string, where: string, detail: string) {
-    this.list.push({ item, severity: "ok", where, detail });
+    this.list.push(finding({ item, severity: "ok", where, detail }));
   }
   bad(item: string, where: string, detail: string, hint?: string) {
-    this.list.push({ item, severity: "error", where, detail, hint });
+    this.list.push(finding({ item, severity: "error", where, detail, hint }));
   }
   get failed(): boolean {
     return this.list.some((f) => f.severity === "error");

@@ -5,6 +5,7 @@
  */
 import * as path from "node:path";
 import { InputError } from "../errors.ts";
+import { readAtMost } from "../read_at_most.ts";
 
 const MAX_SYMLINK_HOPS = 40; // as Linux's ELOOP limit
 
@@ -133,21 +134,4 @@ export class ImageRoot {
 
 function splitPath(p: string): string[] {
   return p.split("/").filter((part) => part !== "" && part !== ".");
-}
-
-/** Up to `limit` bytes of a file, whatever its size. */
-async function readAtMost(file: string, limit: number): Promise<Uint8Array> {
-  const f = await Deno.open(file);
-  try {
-    const buf = new Uint8Array(limit);
-    let got = 0;
-    while (got < limit) {
-      const n = await f.read(buf.subarray(got));
-      if (n === null) break;
-      got += n;
-    }
-    return buf.subarray(0, got);
-  } finally {
-    f.close();
-  }
 }

@@ -28,8 +28,10 @@ export async function openSource(
       throw new InputError(`--rootfs ${spec.rootfs}: no such directory`);
     }
     if (!info.isDirectory) throw new InputError(`--rootfs ${spec.rootfs}: not a directory`);
-    if (Deno.uid() === 0) await refuseUnsafeTree(spec.rootfs);
-    return { name: spec.rootfs, rootDir: await Deno.realPath(spec.rootfs) };
+    const rootDir = Deno.uid() === 0
+      ? await safeTree(spec.rootfs)
+      : await Deno.realPath(spec.rootfs);
+    return { name: spec.rootfs, rootDir };
   }
   const podman = (await requireTools(["podman"])).get("podman")!;
   const id = await imageId(podman, spec.image!);
@@ -38,10 +40,13 @@ export async function openSource(
   return { name: spec.image!, rootDir };
 }
 
-/** As root, a tree that someone else can change while it is read is bad input (tree_safety.ts). */
-async function refuseUnsafeTree(rootfs: string) {
+/**
+ * As root, a tree that someone else can change while it is read is bad input
+ * (tree_safety.ts); a safe one is returned as resolved then.
+ */
+async function safeTree(rootfs: string): Promise<string> {
   const verdict = await treeSafety(rootfs);
-  if (verdict.safe) return;
+  if (verdict.safe) return verdict.real;
   throw new InputError(
     `--rootfs ${rootfs}: other users can change this tree while cniso reads it as root: ${
       verdict.problems.join("; ")

@@ -4,10 +4,12 @@
  * cniso checked them (mcopy and mksquashfs follow a final symlink), so a user
  * who can write anywhere in the tree could swap a file for a link to a host
  * file and have root copy that file into the ISO. A tree is safe when it is on
- * a read-only mount (as podman's image mounts are), or when it, its
- * directories and the directories above it are root's alone.
+ * a read-only file system (as podman's image mounts are), or when it, its
+ * directories and the directories above it are root's alone. The path is
+ * resolved once, and that answer is what gets read.
  */
 import * as path from "node:path";
+import { dirProblem, resolveTrusted } from "../host_path.ts";
 import { run } from "../run.ts";
 
 /** Directories looked at, at most; a tree with more is judged unsafe. */
@@ -18,23 +20,18 @@ export interface TreeVerdict {
   safe: boolean;
   /** Why not: "DIR/tmp is writable by every user (mode 1777)", at most a few. */
   problems: string[];
+  /** The tree's path, resolved once: use this, never the name given. */
+  real: string;
 }
 
 export async function treeSafety(root: string): Promise<TreeVerdict> {
-  const real = await Deno.realPath(root);
-  if (await onReadOnlyMount(real)) return { safe: true, problems: [] };
-  const problems: string[] = [];
+  const { real, why } = await resolveTrusted(root);
+  const problems = why ? [why] : [];
+  if (!why && await onReadOnlyMount(real)) return { safe: true, problems, real };
   let count = 0;
-  // Above the tree: no one else may rename or replace a directory on the way.
-  const parts = real.split("/").filter(Boolean);
-  for (let i = 0; i < parts.length; i++) {
-    const dir = "/" + parts.slice(0, i).join("/");
-    const problem = dirProblem(dir, await Deno.lstat(dir), true);
-    if (problem) problems.push(problem);
-  }
   const walk = async (dir: string) => {
     if (problems.length >= SHOWN || ++count > MAX_DIRS) return;
-    const problem = dirProblem(dir, await Deno.lstat(dir), false);
+    const problem = dirProblem(dir, await Deno.lstat(dir), true);
     if (problem) problems.push(problem);
     for await (const entry of Deno.readDir(dir)) {
       // Symlinks are not followed: mksquashfs stores them as links.
@@ -43,27 +40,7 @@ export async function treeSafety(root: string): Promise<TreeVerdict> {
   };
   await walk(real);
   if (count > MAX_DIRS) problems.push(`it has more than ${MAX_DIRS} directories to check`);
-  return { safe: problems.length === 0, problems };
-}
-
-/**
- * Why another user (anyone but root and this process's user) could change
- * what is in `dir`, if they could. Above the
- * tree a sticky directory (like /tmp) is fine: others cannot rename root's
- * entries in it. Inside the tree it is not: they can swap their own files.
- */
-export function dirProblem(dir: string, info: Deno.FileInfo, above: boolean): string | undefined {
-  const mode = (info.mode ?? 0) & 0o7777;
-  const octal = mode.toString(8).padStart(4, "0");
-  if (info.uid !== 0 && info.uid !== Deno.uid()) return `${dir} is owned by uid ${info.uid}`;
-  const sticky = (mode & 0o1000) !== 0;
-  if (mode & 0o002 && !(above && sticky)) {
-    return `${dir} is writable by every user (mode ${octal})`;
-  }
-  if (mode & 0o020 && info.gid !== 0 && !(above && sticky)) {
-    return `${dir} is writable by group ${info.gid} (mode ${octal})`;
-  }
-  return undefined;
+  return { safe: problems.length === 0, problems, real };
 }
 
 /** Whether `dir` lies on a read-only mount, from /proc/self/mountinfo. */
@@ -79,7 +56,12 @@ export async function onReadOnlyMount(dir: string): Promise<boolean> {
     const point = fields[4].replace(/\\([0-7]{3})/g, (_, o) => String.fromCharCode(parseInt(o, 8)));
     const inside = point === "/" || dir === point || dir.startsWith(point + "/");
     if (inside && (!best || point.length >= best.point.length)) {
-      best = { point, ro: fields[5].split(",").includes("ro") };
+      // Read-only as a mount and as a file system: a read-only bind of a writable
+      // directory is still writable through its other path.
+      const dash = fields.indexOf("-");
+      const superOptions = dash > 0 ? (fields[dash + 3] ?? "") : "";
+      const ro = fields[5].split(",").includes("ro") && superOptions.split(",").includes("ro");
+      best = { point, ro };
     }
   }
   return best?.ro ?? false;

@@ -108,3 +108,36 @@ Deno.test("boot-test (stand-in QEMU): --accel kvm where QEMU aborts quotes QEMU'
     assert.ok(!r.stderr.includes("internal error"));
   });
 });
+
+Deno.test("boot-test (root): a --serial-log link planted by another user is replaced, its target untouched", async () => {
+  await withDir(async (dir) => {
+    const iso = await tinyIso(dir, { "boot/grub2/grub.cfg": GRUB_CFG });
+    const logs = await Deno.makeTempDir({ dir: "/var/tmp", prefix: "cniso-logs-" });
+    const victim = path.join(dir, "victim");
+    await Deno.writeTextFile(victim, "untouched\n");
+    try {
+      await Deno.chown(logs, 65534, 65534);
+      await $`setpriv --reuid=65534 --regid=65534 --clear-groups ln -s ${victim} ${logs}/serial.log`;
+      const r = await cniso(
+        ["boot-test", iso, "--accel", "kvm", "--serial-log", `${logs}/serial.log`],
+        { env: await fakeQemuEnv("abort") },
+      );
+      assert.equal(r.code, 1, r.stdout + r.stderr);
+      assert.equal(await Deno.readTextFile(victim), "untouched\n");
+      const log = await Deno.lstat(`${logs}/serial.log`);
+      assert.ok(log.isFile && !log.isSymlink, "the log replaced the link");
+      assert.equal(log.uid, 65534, "the log is the directory owner's");
+    } finally {
+      await Deno.remove(logs, { recursive: true });
+    }
+  });
+});
+
+Deno.test("boot-test: a FIFO given as the ISO is bad input at once (no wait for a writer)", async () => {
+  await withDir(async (dir) => {
+    await $`/usr/bin/mkfifo ${dir}/x.iso`;
+    const r = await cniso(["boot-test", `${dir}/x.iso`]);
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(r.stderr, /not a regular file/);
+  });
+});

@@ -115,6 +115,24 @@ Deno.test("hostile (root): another user's directory on another file system: the 
   }
 });
 
+Deno.test("hostile (root): an output path through another user's symlink to a root-only directory is refused", async () => {
+  const root = await makeTree();
+  const home = await nobodysDir("cniso-home-");
+  const target = await victim();
+  try {
+    await $`${AS_NOBODY} ln -s ${target.dir} ${home}/out`;
+    const r = await cniso(["build", "--rootfs", root, "--no-bios", "-o", `${home}/out/x.iso`]);
+    assert.equal(r.code, 1, r.stderr);
+    assert.match(
+      r.stderr,
+      /reached by a path that other users can change, but only root can write there/,
+    );
+    await target.check();
+  } finally {
+    await removeAll(root, home, target.dir);
+  }
+});
+
 Deno.test("hostile (root): a symlink at the ISO's name is replaced; the file it names is untouched", async () => {
   const root = await makeTree();
   const out = await nobodysDir("cniso-hostile-out-");
@@ -183,20 +201,29 @@ Deno.test("hostile (root): a --rootfs tree another user can change is refused (e
   }
 });
 
-Deno.test("hostile (root): the same tree on a read-only mount is safe, and builds", async () => {
+Deno.test("hostile (root): the same tree on a read-only file system builds; a read-only bind of it is refused", async () => {
   const root = await makeTree();
-  const mnt = await Deno.makeTempDir({ prefix: "cniso-ro-" });
+  const ro = await Deno.makeTempDir({ prefix: "cniso-rofs-" });
+  const bind = await Deno.makeTempDir({ prefix: "cniso-robind-" });
   const out = await Deno.makeTempDir({ prefix: "cniso-hostile-out-" });
   try {
     await Deno.mkdir(`${root}/tmp`);
     await Deno.chmod(`${root}/tmp`, 0o1777);
-    await $`mount --bind ${root} ${mnt}`;
-    await $`mount -o remount,bind,ro ${mnt}`;
-    const r = await cniso(["build", "--rootfs", mnt, "--no-bios", "-o", `${out}/x.iso`]);
+    // A file system that is read-only itself (as podman's image mounts are): nobody can write it.
+    await $`mount -t tmpfs -o size=16m tmpfs ${ro}`;
+    await $`/usr/bin/cp -a ${root}/. ${ro}/`;
+    await $`mount -o remount,ro ${ro}`;
+    const r = await cniso(["build", "--rootfs", ro, "--no-bios", "-o", `${out}/x.iso`]);
     assert.equal(r.code, 0, r.stderr);
+    // A read-only bind of a writable tree: still writable through its other path.
+    await $`mount --bind ${root} ${bind}`;
+    await $`mount -o remount,bind,ro ${bind}`;
+    const b = await cniso(["build", "--rootfs", bind, "--no-bios", "-o", `${out}/y.iso`]);
+    assert.equal(b.code, 2, b.stderr);
+    assert.match(b.stderr, /tmp is writable by every user/);
   } finally {
-    await $`umount ${mnt}`.noThrow();
-    await removeAll(root, mnt, out);
+    for (const m of [ro, bind]) await $`umount ${m}`.noThrow();
+    await removeAll(root, ro, bind, out);
   }
 });
 
