@@ -130,10 +130,21 @@ async function follow(
         );
       } else {
         if (event.delayMs) await sleep(event.delayMs);
-        await serial.write(event.keys);
+        await typeSlowly(serial, event.keys);
       }
     }
     if (monitor.verdict) return monitor.verdict;
+  }
+}
+
+/**
+ * Types a few keys at a time: GRUB under emulation reads its serial port
+ * slowly, and a key it misses leaves an edited entry that cannot boot.
+ */
+async function typeSlowly(serial: Channel, keys: string) {
+  for (let i = 0; i < keys.length; i += 4) {
+    await serial.write(keys.slice(i, i + 4));
+    await sleep(40);
   }
 }
 

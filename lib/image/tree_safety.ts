@@ -60,7 +60,11 @@ export async function onReadOnlyMount(dir: string): Promise<boolean> {
       // directory is still writable through its other path.
       const dash = fields.indexOf("-");
       const superOptions = dash > 0 ? (fields[dash + 3] ?? "") : "";
-      const ro = fields[5].split(",").includes("ro") && superOptions.split(",").includes("ro");
+      // An overlay is made by root alone (podman's image mounts, in a container too), from
+      // layers in root's storage: read-only as a mount, it is read-only for everyone.
+      const fsType = dash > 0 ? fields[dash + 1] : "";
+      const ro = fields[5].split(",").includes("ro") &&
+        (superOptions.split(",").includes("ro") || fsType === "overlay");
       best = { point, ro };
     }
   }
