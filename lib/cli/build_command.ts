@@ -17,7 +17,7 @@ import {
   type ProgressModeOption,
   resolveMode,
 } from "../progress.ts";
-import { printable, printableLines } from "../terminal.ts";
+import { printableLines } from "../terminal.ts";
 import { BUILD_TOOLS, requireTools, type ToolName } from "../tools.ts";
 import {
   HELP_OPTION,

@@ -1,6 +1,7 @@
 /** `cniso check`: run every check `build` runs, print what was found where, build nothing. */
 import { inspect, type Inspection } from "../build/inspect.ts";
 import { withCleanup } from "../cleanup.ts";
+import { CnisoError } from "../errors.ts";
 import type { Finding } from "../image/contract.ts";
 import { ImageRoot } from "../image/image_root.ts";
 import { openSource } from "../image/image_source.ts";
@@ -15,7 +16,14 @@ import {
   parseOptions,
 } from "./options.ts";
 
-export const CHECK_OPTIONS = { ...IMAGE_OPTIONS, ...HELP_OPTION } as const;
+export const CHECK_OPTIONS = {
+  ...IMAGE_OPTIONS,
+  json: {
+    type: "boolean",
+    help: ["print the findings as one JSON document on stdout (for CI gates)"],
+  },
+  ...HELP_OPTION,
+} as const;
 
 export const CHECK_HELP = `Usage: cniso check IMAGE [options]
        cniso check --rootfs DIR [options]
@@ -31,18 +39,35 @@ Exit codes: 0 the image can be built, 2 it cannot (the table says why), 1 failur
 const MARK = { ok: "ok", warning: "WARN", error: "FAIL" } as const;
 
 export async function check(args: string[]): Promise<number> {
+  try {
+    return await checkWith(args);
+  } catch (e) {
+    // A gate reading --json gets a document on stdout even when the check could not run.
+    if (e instanceof CnisoError && args.includes("--json")) {
+      const error = { exit_code: e.exitCode, message: e.message, hint: e.hint ?? null };
+      console.log(JSON.stringify({ ok: false, error }, null, 2));
+    }
+    throw e;
+  }
+}
+
+async function checkWith(args: string[]): Promise<number> {
   const { values, positionals } = parseOptions("check", args, CHECK_OPTIONS);
   if (values.help) {
     console.log(CHECK_HELP);
     return 0;
   }
   const spec = imageOrRootfs("check", positionals, values.rootfs);
-  return await withCleanup(async (cleanup) => {
+  return await withCleanup(async (cleanup, signal) => {
     const source = await openSource(spec, cleanup);
     const result = await inspect(new ImageRoot(source.rootDir), inspectOptions(values));
-    if (result.ready) result.findings.push(await initramfsFinding(result.ready));
-    printTable(source.name, result);
+    if (result.ready) result.findings.push(await initramfsFinding(result.ready, signal));
     const errors = result.findings.filter((f) => f.severity === "error").length;
+    if (values.json) {
+      console.log(JSON.stringify(checkDocument(source.name, result), null, 2));
+      return errors === 0 ? 0 : 2;
+    }
+    printTable(source.name, result);
     console.log(
       errors === 0
         ? `OK: ${printable(source.name)} can be built (label ${result.ready!.label})`
@@ -54,9 +79,12 @@ export async function check(args: string[]): Promise<number> {
   });
 }
 
-async function initramfsFinding(ready: NonNullable<Inspection["ready"]>): Promise<Finding> {
+async function initramfsFinding(
+  ready: NonNullable<Inspection["ready"]>,
+  signal: AbortSignal,
+): Promise<Finding> {
   const where = ready.contract.initramfs.imagePath;
-  const warning = await initramfsWarning(ready.contract);
+  const warning = await initramfsWarning(ready.contract, signal);
   return warning
     ? {
       item: "initramfs",
@@ -66,6 +94,25 @@ async function initramfsFinding(ready: NonNullable<Inspection["ready"]>): Promis
       hint: warning,
     }
     : { item: "initramfs", severity: "ok", where, detail: "has dracut's dmsquash-live" };
+}
+
+/** `check --json`: the findings as one document (schema in README). */
+export function checkDocument(image: string, result: Inspection) {
+  const errors = result.findings.filter((f) => f.severity === "error").length;
+  return {
+    image,
+    ok: errors === 0,
+    label: result.ready?.label ?? null,
+    problems: errors,
+    findings: result.findings.map((f) => ({
+      what: f.item,
+      status: f.severity,
+      where: f.where,
+      detail: f.detail,
+      hint: f.hint ?? null,
+    })),
+    warnings: result.warnings,
+  };
 }
 
 function printTable(name: string, result: Inspection) {
