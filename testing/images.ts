@@ -76,6 +76,15 @@ export function testImage(name: "live" | "noyaml" | "badlabel"): Promise<string>
   return fixtures.get(name)!;
 }
 
+let builder: Promise<string> | undefined;
+
+/** cniso's builder image (Containerfile), built once per run by scripts/build-image.sh. */
+export function builderImage(): Promise<string> {
+  builder ??= $`bash ${REPO}/scripts/build-image.sh localhost/cniso-test-builder`.text()
+    .then((t) => t.trim().split("\n").at(-1)!);
+  return builder;
+}
+
 /** Mounts an image for the duration of `fn` (the tests' independent view of it). */
 export async function withMountedImage<T>(image: string, fn: (root: string) => Promise<T>) {
   const root = (await $`podman image mount ${image}`.text()).trim();

@@ -11,7 +11,7 @@ import { prepareOutput } from "../build/work_dir.ts";
 import { osGuard } from "../errors.ts";
 import { KVM_WINDOWS, TCG_WINDOWS } from "./console_monitor.ts";
 import type { PhaseName } from "./console_text.ts";
-import { CONSOLE_ARGS, linuxLineInEditor } from "./grub_editor.ts";
+import { CONSOLE_ARGS, editorKeys } from "./grub_editor.ts";
 import { checkIso, readGrubConfig } from "./iso_reader.ts";
 import { type Accel, type Firmware, type Media, SANDBOX } from "./qemu_args.ts";
 import { runSession } from "./qemu_session.ts";
@@ -22,6 +22,8 @@ export interface BootOptions {
   media: Media;
   accel: "auto" | Accel;
   expect?: RegExp;
+  /** Boot this menu entry (by its title) instead of the default one. */
+  entry?: string;
   timeoutSecs: number;
   memoryMiB: number;
   cpu?: string;
@@ -52,7 +54,7 @@ export async function bootIso(
 ): Promise<BootResult> {
   await checkIso(options.iso);
   const grubCfg = await readGrubConfig(options.iso, options.firmware, options.xorriso, cleanup);
-  const downPresses = linuxLineInEditor(grubCfg);
+  const { menuKeys, downPresses } = editorKeys(grubCfg, options.entry);
   const deadline = Date.now() + options.timeoutSecs * 1000;
   const sandbox = await sandboxSupported(options.qemu);
   const serialLog = options.serialLog
@@ -76,6 +78,7 @@ export async function bootIso(
         monitor: {
           secureBoot: options.firmware === "uefi-secure",
           expect: options.expect,
+          menuKeys,
           downPresses,
           consoleArgs: CONSOLE_ARGS,
           windows: accel === "kvm" ? KVM_WINDOWS : TCG_WINDOWS,

@@ -71,7 +71,9 @@ export interface MonitorOptions {
   secureBoot: boolean;
   /** Also require this pattern on the console. */
   expect?: RegExp;
-  /** Lines down from the top of GRUB's editor to the default entry's linux line. */
+  /** Keys that open the entry in GRUB's editor from the menu (default: "e", the default entry). */
+  menuKeys?: string;
+  /** Lines down from the top of GRUB's editor to the entry's linux line. */
   downPresses: number;
   /** Appended to the linux line, so the live system reports on the serial console. */
   consoleArgs: string;
@@ -171,6 +173,11 @@ export class ConsoleMonitor {
     return undefined;
   }
 
+  /** The session finished typing the keys asked for at `now`: GRUB's clock starts then. */
+  typed(now: number) {
+    if (this.#stage === "booting") this.#bootKeysAt = now;
+  }
+
   /** QEMU stopped (or closed the console) at `now`: the verdict, unless there is one. */
   end(what: string): Verdict {
     this.verdict ??= {
@@ -267,7 +274,7 @@ export class ConsoleMonitor {
   /** Opens the default entry in GRUB's editor, appends the console arguments, boots it. */
   #drive(text: string, now: number) {
     if (this.#stage === "menu" && this.#reached("bootloader menu")) {
-      this.#events.push({ kind: "keys", keys: "e", delayMs: 0 });
+      this.#events.push({ kind: "keys", keys: this.#options.menuKeys ?? "e", delayMs: 0 });
       this.#stage = "editor";
     } else if (this.#stage === "editor" && GRUB_EDITOR.test(text)) {
       // Down to the linux line, to its end (Ctrl-E), the arguments, boot (Ctrl-X).

@@ -12,10 +12,43 @@ export const CONSOLE_ARGS = "console=tty0 console=ttyS0,115200 loglevel=7 system
  * `linux` command of the default entry. GRUB shows `setparams 'name'` first,
  * then the entry's body as written after `{`.
  */
-export function linuxLineInEditor(grubCfg: string): number {
+export function linuxLineInEditor(grubCfg: string, entryName?: string): number {
+  return editorKeys(grubCfg, entryName).downPresses;
+}
+
+/**
+ * The keys that open an entry in GRUB's editor: the menu starts on the default
+ * entry; `v` and `^` move the highlight down and up, `e` opens the editor.
+ * Then `downPresses` lines down is the entry's linux command. Without a name,
+ * the default entry.
+ */
+export function editorKeys(
+  grubCfg: string,
+  entryName?: string,
+): { menuKeys: string; downPresses: number } {
+  const entries = menuEntryBodies(grubCfg);
+  const start = defaultEntry(grubCfg, entries);
+  let index = start;
+  if (entryName !== undefined) {
+    const matches = entries.flatMap((e, i) => (e.title === entryName ? [i] : []));
+    if (matches.length !== 1) {
+      throw new InputError(
+        `--entry ${JSON.stringify(entryName)}: ${
+          matches.length ? "several entries" : "no entry"
+        } of the ISO's menu has that name`,
+        `the entries are: ${entries.map((e) => JSON.stringify(e.title)).join(", ")}`,
+      );
+    }
+    index = matches[0];
+  }
+  const moves = index >= start ? "v".repeat(index - start) : "^".repeat(start - index);
+  return { menuKeys: moves + "e", downPresses: linuxLine(entries[index]) };
+}
+
+/** The default entry's index (GRUB's `set default=`, a number, an --id or a title). */
+function defaultEntry(grubCfg: string, entries: ReturnType<typeof menuEntryBodies>): number {
   const defaultMatch = lines(grubCfg).map((l) => /^[ \t]*set[ \t]+default=["']?([^"'\s]+)/.exec(l))
     .find((m) => m);
-  const entries = menuEntryBodies(grubCfg);
   if (entries.length === 0) {
     throw new InputError("the ISO's grub.cfg has no menuentry", "boot-test drives a GRUB menu");
   }
@@ -28,19 +61,21 @@ export function linuxLineInEditor(grubCfg: string): number {
       if (byId >= 0) index = byId;
     }
   }
-  const body = entries[index]?.body;
-  if (body === undefined) {
+  if (entries[index] === undefined) {
     throw new InputError(
       `the ISO's grub.cfg sets default=${JSON.stringify(defaultMatch?.[1])}, which names no entry`,
     );
   }
-  const line = body.findIndex((l) => /^\s*(linux|linuxefi|linux16)\s/.test(l));
+  return index;
+}
+
+/** Lines down from the editor's top to the entry's linux command (after the setparams line). */
+function linuxLine(entry: { title: string; body: string[] }): number {
+  const line = entry.body.findIndex((l) => /^\s*(linux|linuxefi|linux16)\s/.test(l));
   if (line < 0) {
-    throw new InputError(
-      `the default GRUB entry ${JSON.stringify(entries[index].title)} has no linux command`,
-    );
+    throw new InputError(`the GRUB entry ${JSON.stringify(entry.title)} has no linux command`);
   }
-  return 1 + line; // +1 for the setparams line
+  return 1 + line;
 }
 
 /** Top-level menuentry blocks: title, --id and body lines (first = rest of the `{` line). */

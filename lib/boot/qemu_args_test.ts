@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { qemuArgs, SANDBOX } from "./qemu_args.ts";
-import { linuxLineInEditor, menuEntryBodies } from "./grub_editor.ts";
+import { editorKeys, linuxLineInEditor, menuEntryBodies } from "./grub_editor.ts";
 import { renderGrubConfig } from "../iso/grub_config.ts";
 
 const setup = {
@@ -86,5 +86,18 @@ Deno.test("GRUB editor: the linux line of the default entry", () => {
   assert.throws(
     () => linuxLineInEditor("set default=5\nmenuentry 'X' {\n linux /k\n}\n"),
     /names no entry/,
+  );
+});
+
+Deno.test("GRUB editor: --entry moves the menu's highlight from the default to the named entry", () => {
+  const cfg =
+    "set default=1\nmenuentry 'A' {\n linux /a\n}\nmenuentry 'B' {\n echo\n linux /b\n}\n" +
+    "menuentry 'C' {\n linux /c\n}\n";
+  assert.deepEqual(editorKeys(cfg), { menuKeys: "e", downPresses: 3 });
+  assert.deepEqual(editorKeys(cfg, "C"), { menuKeys: "ve", downPresses: 2 });
+  assert.deepEqual(editorKeys(cfg, "A"), { menuKeys: "^e", downPresses: 2 });
+  assert.throws(
+    () => editorKeys(cfg, "D"),
+    /--entry "D": no entry of the ISO's menu has that name/,
   );
 });

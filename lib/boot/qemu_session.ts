@@ -16,6 +16,10 @@ import { screenshot } from "./screenshot.ts";
 
 /** How often the windows are checked when the console is quiet. */
 const POLL_MS = 250;
+/** While typing: how often to look, the gap after an answered key, the wait for an unanswered one. */
+const KEY_POLL_MS = 20;
+const KEY_GAP_MS = 30;
+const KEY_WAIT_MS = 400;
 /** What --serial-log keeps at most: a guest flooding the console must not fill the disk. */
 export const MAX_SERIAL_LOG = 64 * 1024 * 1024;
 
@@ -104,12 +108,15 @@ async function follow(
   const buf = new Uint8Array(65536);
   const decoder = new TextDecoder();
   const log = boundedWriter(options.serialLog);
+  const keyboard = new Keyboard(serial);
   let pending: Promise<number | null> | undefined;
   for (;;) {
     signal.throwIfAborted();
     if (Date.now() > options.deadline) return monitor.timeout(options.timeoutSecs);
+    if (await keyboard.maybeType() === "done") monitor.typed(seconds());
     pending ??= serial.read(buf);
-    const n = await Promise.race([pending, sleep(POLL_MS).then(() => "idle" as const)]);
+    const poll = keyboard.typing ? KEY_POLL_MS : POLL_MS;
+    const n = await Promise.race([pending, sleep(poll).then(() => "idle" as const)]);
     if (n === "idle") {
       if (qemu.exited) return monitor.end(await qemuStopped(qemu));
       const verdict = monitor.tick(seconds());
@@ -118,19 +125,17 @@ async function follow(
     }
     pending = undefined;
     if (n === null) return monitor.end("the serial console was closed");
+    keyboard.echoed();
     await log(buf.subarray(0, n));
-    for (
-      const event of monitor.feed(decoder.decode(buf.subarray(0, n), { stream: true }), seconds())
-    ) {
-      if (event.kind === "phase") {
+    const text = decoder.decode(buf.subarray(0, n), { stream: true });
+    for (const event of monitor.feed(text, seconds())) {
+      if (event.kind === "keys") keyboard.queue(event.keys, event.delayMs);
+      else {
         options.log(
           event.seen
             ? `  ${event.name.padEnd(18)} ${event.at.toFixed(1)} s`
             : `  ${event.name.padEnd(18)} passed (no sign of it on the console)`,
         );
-      } else {
-        if (event.delayMs) await sleep(event.delayMs);
-        await typeSlowly(serial, event.keys);
       }
     }
     if (monitor.verdict) return monitor.verdict;
@@ -138,13 +143,43 @@ async function follow(
 }
 
 /**
- * Types a few keys at a time: GRUB under emulation reads its serial port
- * slowly, and a key it misses leaves an edited entry that cannot boot.
+ * Types one key at a time, each after GRUB answered the one before (its
+ * echo or redraw) or a short wait. Under UEFI, GRUB reads the serial port
+ * twice over (its own serial driver, and the firmware's console, which polls
+ * the same port): keys sent together can reach its editor out of order.
  */
-async function typeSlowly(serial: Channel, keys: string) {
-  for (let i = 0; i < keys.length; i += 4) {
-    await serial.write(keys.slice(i, i + 4));
-    await sleep(40);
+class Keyboard {
+  #keys = "";
+  #notBefore = 0;
+  #sentAt = 0;
+  #answered = true;
+
+  constructor(private readonly serial: Channel) {}
+
+  get typing(): boolean {
+    return this.#keys.length > 0;
+  }
+
+  queue(keys: string, delayMs: number) {
+    if (!this.#keys) this.#notBefore = Date.now() + delayMs;
+    this.#keys += keys;
+  }
+
+  /** Output came: the last key was taken. */
+  echoed() {
+    this.#answered = true;
+  }
+
+  /** Types the next key if it is time; "done" when that was the last one queued. */
+  async maybeType(): Promise<"done" | undefined> {
+    if (!this.#keys || Date.now() < this.#notBefore) return;
+    const since = Date.now() - this.#sentAt;
+    if (!(this.#answered ? since >= KEY_GAP_MS : since >= KEY_WAIT_MS)) return;
+    await this.serial.write(this.#keys[0]);
+    this.#keys = this.#keys.slice(1);
+    this.#sentAt = Date.now();
+    this.#answered = false;
+    return this.#keys ? undefined : "done";
   }
 }
 

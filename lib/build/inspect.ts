@@ -20,6 +20,7 @@ import { buildMenu, type Menu } from "../iso/menu.ts";
 
 export interface InspectOptions extends DiscoverOptions {
   allowLabelMismatch?: boolean;
+  noExtraEntries?: boolean;
 }
 
 export interface Inspection {
@@ -76,6 +77,7 @@ export async function inspect(root: ImageRoot, options: InspectOptions): Promise
   try {
     const { menu, warnings: menuWarnings } = buildMenu(parsed, label, {
       allowLabelMismatch: options.allowLabelMismatch,
+      noExtraEntries: options.noExtraEntries,
       generatedName: contract.osRelease?.PRETTY_NAME,
     });
     warnings.push(...menuWarnings);

@@ -34,9 +34,9 @@ export interface Output {
   /** The owner and group of the output directory. */
   dirOwner: Owner;
   /**
-   * Moves a finished file from the work directory to its place. In a
-   * directory root alone can change it gets `owner`; in another user's, it
-   * is theirs.
+   * Moves a finished file from the work directory to its place, giving it
+   * `owner` (default: the directory's owner); a copy into another user's
+   * directory on another file system is always theirs.
    */
   place(temp: string, owner?: Owner): Promise<void>;
 }
@@ -75,7 +75,11 @@ export async function prepareOutput(
   }
   const held = await holdForeignDir(real, given, cleanup);
   const dirOwner = { uid: held.uid ?? 0, gid: held.gid ?? 0 };
-  return { workDir, dirOwner, place: (temp) => placeThroughDescriptor(temp, held, name, dirOwner) };
+  return {
+    workDir,
+    dirOwner,
+    place: (temp, owner) => placeThroughDescriptor(temp, held, name, dirOwner, owner ?? dirOwner),
+  };
 }
 
 /** A root-only work directory, locked while this build runs (see removeStaleWorkDirs). */
@@ -118,13 +122,14 @@ async function holdForeignDir(
  * The move into another user's directory, by a child process that finds the
  * directory this process holds (by device and inode) under /proc/<pid>/fd and
  * works inside it by relative names only. Same mount: root renames the file
- * (first given to the directory's owner) in, which replaces a planted symlink
- * instead of following it. Otherwise the owner's own process copies it in (its
+ * (first given to its owner: --chown, else the directory's) in, which replaces
+ * a planted symlink instead of following it. Otherwise the directory owner's
+ * own process copies it in, and it is theirs (its
  * stdin opened by root) under a fresh name and renames it: a write that can
  * only land where that user could write anyway.
  */
 const PLACE_SCRIPT = `set -eu
-pid=$1 id=$2 src=$3 name=$4 uid=$5 gid=$6
+pid=$1 id=$2 src=$3 name=$4 uid=$5 gid=$6 owner=$7
 dir=
 for fd in /proc/"$pid"/fd/*; do
   if [ -d "$fd" ] && [ "$(stat -L -c %d:%i -- "$fd")" = "$id" ]; then dir=$fd; break; fi
@@ -132,7 +137,7 @@ done
 [ -n "$dir" ] || { echo "the output directory is no longer open" >&2; exit 3; }
 cd -- "$dir"
 if [ "$(stat -c %m -- "$src")" = "$(stat -c %m -- .)" ]; then
-  chown -- "$uid:$gid" "$src"
+  chown -- "$owner" "$src"
   exec mv -T -- "$src" "./$name"
 fi
 as_owner() { setpriv --reuid="$uid" --regid="$gid" --clear-groups -- "$@"; }
@@ -147,11 +152,12 @@ async function placeThroughDescriptor(
   temp: string,
   dir: Deno.FileInfo,
   name: string,
+  dirOwner: Owner,
   owner: Owner,
 ): Promise<void> {
   const args = [
     ...["-c", PLACE_SCRIPT, "cniso-place", `${Deno.pid}`, `${dir.dev}:${dir.ino}`],
-    ...[temp, name, `${owner.uid}`, `${owner.gid}`],
+    ...[temp, name, `${dirOwner.uid}`, `${dirOwner.gid}`, `${owner.uid}:${owner.gid}`],
   ];
   const r = await run("sh", args);
   if (r.code !== 0) {

@@ -26,6 +26,11 @@ export const BOOT_TEST_OPTIONS = {
     value: "REGEX",
     help: ["also require this pattern on the serial console"],
   },
+  entry: {
+    type: "string",
+    value: "NAME",
+    help: ["boot the menu entry with this title (default: the default entry)"],
+  },
   timeout: { type: "string", value: "SECONDS", help: ["bound for the whole run (default: 600)"] },
   accel: {
     type: "string",
@@ -125,6 +130,7 @@ function bootRequest(values: Values, positionals: string[]) {
     media: oneOf<Media>("media", values.media, ["cd", "usb"], "cd"),
     accel: oneOf("accel", values.accel, ["auto", "kvm", "tcg"] as const, "auto"),
     expect,
+    entry: values.entry,
     timeoutSecs: positiveInt("timeout", values.timeout, 600),
     memoryMiB: positiveInt("memory", values.memory, 2048),
     cpu: values.cpu,

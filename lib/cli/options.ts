@@ -41,6 +41,13 @@ export const IMAGE_OPTIONS = {
     type: "boolean",
     help: ["UEFI-only ISO: GRUB's i386-pc modules are not needed"],
   },
+  "no-extra-entries": {
+    type: "boolean",
+    help: [
+      'generated menu: only the live entry (no "check the medium',
+      'first" and "basic graphics" entries)',
+    ],
+  },
   "allow-label-mismatch": {
     type: "boolean",
     help: [
@@ -102,6 +109,7 @@ export function inspectOptions(values: Values<typeof IMAGE_OPTIONS>): InspectOpt
     vendor: values.vendor,
     noBios: values["no-bios"],
     allowLabelMismatch: values["allow-label-mismatch"],
+    noExtraEntries: values["no-extra-entries"],
   };
 }
 

@@ -48,6 +48,11 @@ export async function onReadOnlyMount(dir: string): Promise<boolean> {
   // Read by a child: Deno refuses /proc paths without every permission. /proc/self is cat's own,
   // in the same mount namespace.
   const text = (await run("cat", ["/proc/self/mountinfo"]).catch(() => undefined))?.stdout ?? "";
+  return readOnlyIn(text, dir);
+}
+
+/** Whether, by /proc/self/mountinfo's `text`, `dir` lies on a file system no one can write. */
+export function readOnlyIn(text: string, dir: string): boolean {
   let best: { point: string; ro: boolean } | undefined;
   for (const line of text.split("\n")) {
     const fields = line.split(" ");
@@ -56,15 +61,16 @@ export async function onReadOnlyMount(dir: string): Promise<boolean> {
     const point = fields[4].replace(/\\([0-7]{3})/g, (_, o) => String.fromCharCode(parseInt(o, 8)));
     const inside = point === "/" || dir === point || dir.startsWith(point + "/");
     if (inside && (!best || point.length >= best.point.length)) {
-      // Read-only as a mount and as a file system: a read-only bind of a writable
-      // directory is still writable through its other path.
+      // A read-only file system (superblock) cannot be written by any path; a read-only bind
+      // of a writable directory can (through its other path), so a per-mount "ro" alone is
+      // not enough.
       const dash = fields.indexOf("-");
       const superOptions = dash > 0 ? (fields[dash + 3] ?? "") : "";
       // An overlay is made by root alone (podman's image mounts, in a container too), from
       // layers in root's storage: read-only as a mount, it is read-only for everyone.
       const fsType = dash > 0 ? fields[dash + 1] : "";
-      const ro = fields[5].split(",").includes("ro") &&
-        (superOptions.split(",").includes("ro") || fsType === "overlay");
+      const superRo = superOptions.split(",").includes("ro");
+      const ro = superRo || (fsType === "overlay" && fields[5].split(",").includes("ro"));
       best = { point, ro };
     }
   }

@@ -106,7 +106,7 @@ Deno.test("grub: the generated default entry", async () => {
     "My-OS-1",
     { generatedName: "My OS 1 (live)" },
   );
-  assert.deepEqual(menu.entries, [{
+  const live = {
     name: "My OS 1 (live)",
     kernel: "/images/pxeboot/vmlinuz",
     args: [
@@ -117,11 +117,27 @@ Deno.test("grub: the generated default entry", async () => {
       "systemd.unit=multi-user.target",
     ],
     initrd: "/images/pxeboot/initrd.img",
-  }]);
-  assert.equal(menu.defaultIndex, 0);
+  };
+  const [base, ...kernelArgs] = [live.args.slice(0, 3), "quiet", "systemd.unit=multi-user.target"];
+  assert.deepEqual(menu.entries, [
+    live,
+    {
+      ...live,
+      name: "My OS 1 (live) (check the medium first)",
+      args: [...base, "rd.live.check", ...kernelArgs],
+    },
+    {
+      ...live,
+      name: "My OS 1 (live) (basic graphics)",
+      args: [...base, "nomodeset", ...kernelArgs],
+    },
+  ]);
+  assert.equal(menu.defaultIndex, 0, "the live entry boots by default");
   assert.equal(menu.timeout, 10);
   const cfg = renderGrubConfig({ menu, label: "My-OS-1", source: "x" });
   assert.deepEqual(await grubScriptCheck([cfg]), []);
+  const only = buildMenu(undefined, "My-OS-1", { generatedName: "X", noExtraEntries: true });
+  assert.deepEqual(only.menu.entries.map((e) => e.name), ["X"]);
 });
 
 // Random text with everything that could break out of a GRUB word.

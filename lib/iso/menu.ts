@@ -10,6 +10,12 @@ import { liveRootLabels } from "./label.ts";
 
 export const DEFAULT_TIMEOUT = 10;
 
+/** The generated menu's extra entries: a name suffix and the arguments each adds. */
+export const EXTRA_ENTRIES = {
+  check: { suffix: " (check the medium first)", args: ["rd.live.check"] },
+  basic: { suffix: " (basic graphics)", args: ["nomodeset"] },
+} as const;
+
 export interface MenuEntry {
   name: string;
   /** Path of the kernel on the ISO. */
@@ -30,6 +36,8 @@ export interface MenuOptions {
   allowLabelMismatch?: boolean;
   /** Name of the generated entry (e.g. os-release's PRETTY_NAME). */
   generatedName?: string;
+  /** Leave out the generated menu's extra entries (check the medium, basic graphics). */
+  noExtraEntries?: boolean;
 }
 
 /** Arguments of the generated entry, before iso.yaml's kernel_args. */
@@ -56,7 +64,7 @@ export function buildMenu(
         `${where(["grub2", "entries", i, key])}: grub2.entries[${i}].${key}`;
       return entryFromYaml(raw, at, label, options, warnings);
     })
-    : [generatedEntry(config.kernel_args ?? [], label, options.generatedName, where)];
+    : generatedEntries(config.kernel_args ?? [], label, options, where);
   const defaultIndex = resolveDefault(config.grub2?.default, entries, where(["grub2", "default"]));
   return {
     menu: { entries, defaultIndex, timeout: config.grub2?.timeout ?? DEFAULT_TIMEOUT },
@@ -144,12 +152,18 @@ function checkLabels(
 }
 
 /** The entry made when iso.yaml has none: the live root, plus kernel_args. */
-function generatedEntry(
+/**
+ * The menu made when iso.yaml has no entries: the live system, and, as
+ * Fedora's and Debian's live media offer, the same after checking the medium
+ * (rd.live.check verifies the MD5 implanted in the ISO) and in basic graphics
+ * (nomodeset). kernel_args go to each.
+ */
+function generatedEntries(
   extra: string[],
   label: string,
-  generatedName: string | undefined,
+  options: MenuOptions,
   where: (p: (string | number)[]) => string,
-): MenuEntry {
+): MenuEntry[] {
   extra.forEach((arg, i) => {
     if (CONTROL.test(arg) || /\s/.test(arg)) {
       throw new InputError(
@@ -160,10 +174,20 @@ function generatedEntry(
       );
     }
   });
-  const name = generatedName && !CONTROL.test(generatedName) && !generatedName.startsWith("-")
-    ? generatedName
-    : label;
-  return { name, kernel: KERNEL, args: [...liveArgs(label), ...extra], initrd: INITRD };
+  const given = options.generatedName;
+  const name = given && !CONTROL.test(given) && !given.startsWith("-") ? given : label;
+  const entry = (suffix: string, more: readonly string[]): MenuEntry => ({
+    name: name + suffix,
+    kernel: KERNEL,
+    args: [...liveArgs(label), ...more, ...extra],
+    initrd: INITRD,
+  });
+  if (options.noExtraEntries) return [entry("", [])];
+  return [
+    entry("", []),
+    entry(EXTRA_ENTRIES.check.suffix, EXTRA_ENTRIES.check.args),
+    entry(EXTRA_ENTRIES.basic.suffix, EXTRA_ENTRIES.basic.args),
+  ];
 }
 
 function resolveDefault(

@@ -100,6 +100,22 @@ Deno.test("boot (slow, QEMU, stand-in KVM that aborts): an image without iso.yam
   }
 });
 
+for (
+  const [suffix, arg] of [
+    [" (check the medium first)", "rd\\.live\\.check"],
+    [" (basic graphics)", "nomodeset"],
+  ]
+) {
+  Deno.test(`boot (slow, QEMU): the generated entry "…${suffix}" boots (boot-test --entry)`, async () => {
+    const r = await boot(await isoOf("noyaml"), [
+      ...["--entry", `Debian GNU/Linux 12 (bookworm)${suffix}`],
+      // The kernel reports the command line it got: the entry's own argument is in it.
+      ...["--expect", `Kernel command line:.*${arg}`],
+    ]);
+    assert.equal(r.code, 0, r.all);
+  });
+}
+
 Deno.test("boot (slow, QEMU): an ISO whose CDLABEL is not its label fails, naming the phase", async () => {
   const r = await boot(await isoOf("badlabel"), ["--timeout", "300"]);
   assert.equal(r.code, 1, r.all);

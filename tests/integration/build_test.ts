@@ -74,6 +74,11 @@ Deno.test("build (root, podman): no iso.yaml: label from os-release, generated e
       /linux '\/images\/pxeboot\/vmlinuz' 'root=live:CDLABEL=Debian-GNU-Linux-12' 'rd\.live\.image' 'rd\.live\.overlay\.overlayfs=1'/,
     );
     assert.match(cfg, /menuentry 'Debian GNU\/Linux 12 \(bookworm\)'/);
+    // What Fedora's and Debian's live media offer beside the live entry.
+    assert.match(cfg, /menuentry 'Debian GNU\/Linux 12 \(bookworm\) \(check the medium first\)'/);
+    assert.match(cfg, /'rd\.live\.overlay\.overlayfs=1' 'rd\.live\.check'/);
+    assert.match(cfg, /menuentry 'Debian GNU\/Linux 12 \(bookworm\) \(basic graphics\)'/);
+    assert.match(cfg, /^set default=0$/m);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

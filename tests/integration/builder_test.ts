@@ -6,16 +6,8 @@
  */
 import $ from "dax";
 import assert from "node:assert/strict";
-import { REPO, testImage } from "../../testing/images.ts";
+import { builderImage, REPO, testImage } from "../../testing/images.ts";
 import { inspectIso } from "../../testing/iso_inspect.ts";
-
-let builder: Promise<string> | undefined;
-function builderImage(): Promise<string> {
-  builder ??= $`bash ${REPO}/scripts/build-image.sh localhost/cniso-test-builder`.text().then((
-    t,
-  ) => t.trim().split("\n").at(-1)!);
-  return builder;
-}
 
 /** Every host container with its state, for a before/after comparison. */
 async function hostContainers(): Promise<string> {

@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# The GitHub Action's step (action.yml): runs cniso's builder image on INPUT_IMAGE
+# and writes `iso=<path>` to $GITHUB_OUTPUT. Inputs arrive as INPUT_* variables,
+# as the runner passes them; each is checked and passed as one argument (no eval).
+set -euo pipefail
+fail() { echo "::error::cniso action: $*" >&2; exit 2; }
+
+image=${INPUT_IMAGE:-}
+out=${INPUT_OUTPUT_DIR:-output}
+compression=${INPUT_COMPRESSION:-zstd}
+mode=${INPUT_MODE:-unprivileged}
+builder=${INPUT_BUILDER_IMAGE:-localhost/cniso}
+[ -n "$image" ] || fail "the input 'image' is required"
+case "$image$builder" in -*) fail "an image name cannot start with '-'" ;; esac
+case "$mode" in unprivileged | privileged) ;; *) fail "mode: expected unprivileged or privileged, got '$mode'" ;; esac
+case "${INPUT_ALLOW_LABEL_MISMATCH:-false}" in
+  true) extra=(--allow-label-mismatch) ;;
+  false) extra=() ;;
+  *) fail "allow-label-mismatch: expected true or false" ;;
+esac
+[ -n "${GITHUB_OUTPUT:-}" ] || fail "GITHUB_OUTPUT is not set (run inside a GitHub Actions job)"
+
+mkdir -p -- "$out"
+out=$(cd -- "$out" && pwd)
+podman=(podman)
+[ "$(id -u)" = 0 ] || podman=(sudo podman)
+if [ "$mode" = unprivileged ]; then
+  run=("${podman[@]}" run --rm --mount "type=image,source=$image,destination=/image"
+    -v "$out:/output" "$builder" build --rootfs /image)
+else
+  run=("${podman[@]}" run --rm --privileged
+    -v /var/lib/containers/storage:/var/lib/containers/storage
+    -v "$out:/output" "$builder" build "$image")
+fi
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+# JSON progress on stdout (kept for the result), human messages on stderr (the job's log).
+"${run[@]}" --compression "$compression" "${extra[@]}" --progress json | tee "$log"
+status=${PIPESTATUS[0]}
+[ "$status" = 0 ] || exit "$status"
+# The result line: {"event":"result","iso":"/output/NAME.iso",...}; the ISO's name on the host.
+name=$(sed -n 's|^{"event":"result","iso":"/output/\([^"/]*\)".*|\1|p' "$log" | tail -n 1)
+[ -n "$name" ] || fail "cniso reported no ISO"
+echo "iso=$out/$name" >>"$GITHUB_OUTPUT"
+echo "cniso action: $out/$name"

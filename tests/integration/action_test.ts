@@ -1,0 +1,106 @@
+/**
+ * The GitHub Action (action.yml): its inputs as the runner maps them, and its
+ * step run as the runner runs it (INPUT_* variables, a GITHUB_OUTPUT file)
+ * against the real builder image. Needs root and podman.
+ */
+import assert from "node:assert/strict";
+import * as path from "node:path";
+import { parse } from "yaml";
+import { builderImage, noInternalError, REPO, testImage } from "../../testing/images.ts";
+import { report } from "../../testing/iso_inspect.ts";
+
+interface Action {
+  inputs: Record<string, { required?: boolean; default?: string }>;
+  outputs: Record<string, { value: string }>;
+  runs: { using: string; steps: { id: string; env: Record<string, string>; run: string }[] };
+}
+
+const action = parse(Deno.readTextFileSync(path.join(REPO, "action.yml"))) as Action;
+
+Deno.test("action.yml: declares its inputs and passes each to the step as the runner names them", () => {
+  assert.deepEqual(Object.keys(action.inputs).sort(), [
+    "allow-label-mismatch",
+    "builder-image",
+    "compression",
+    "image",
+    "mode",
+    "output-dir",
+  ]);
+  assert.equal(action.inputs.image.required, true);
+  assert.equal(action.inputs.mode.default, "unprivileged");
+  assert.equal(action.runs.using, "composite");
+  const step = action.runs.steps[0];
+  for (const name of Object.keys(action.inputs)) {
+    const env = `INPUT_${name.toUpperCase().replaceAll("-", "_")}`;
+    assert.equal(step.env[env], `\${{ inputs.${name} }}`, env);
+  }
+  assert.match(step.run, /scripts\/action\.sh/);
+  assert.equal(action.outputs.iso.value, `\${{ steps.${step.id}.outputs.iso }}`);
+});
+
+/** Runs the action's step the way the runner does: INPUT_* variables and a GITHUB_OUTPUT file. */
+async function runStep(inputs: Record<string, string>, dir: string) {
+  const githubOutput = path.join(dir, "github_output");
+  await Deno.writeTextFile(githubOutput, "");
+  const env: Record<string, string> = { GITHUB_OUTPUT: githubOutput, PATH: Deno.env.get("PATH")! };
+  for (const [name, value] of Object.entries(inputs)) {
+    env[`INPUT_${name.toUpperCase().replaceAll("-", "_")}`] = value;
+  }
+  const out = await new Deno.Command("bash", {
+    args: [path.join(REPO, "scripts/action.sh")],
+    env,
+    clearEnv: true,
+    cwd: dir,
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const dec = new TextDecoder();
+  const r = noInternalError({
+    code: out.code,
+    stdout: dec.decode(out.stdout),
+    stderr: dec.decode(out.stderr),
+  });
+  return { ...r, outputs: await Deno.readTextFile(githubOutput) };
+}
+
+Deno.test("action (root, podman): the step builds the ISO with the builder image and sets the output 'iso'", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "cniso-action-" });
+  try {
+    const r = await runStep({
+      "image": await testImage("live"),
+      "builder-image": await builderImage(),
+      "output-dir": "isos",
+      "compression": "zstd:1",
+      "mode": "unprivileged",
+      "allow-label-mismatch": "false",
+    }, dir);
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    const iso = /^iso=(.*)$/m.exec(r.outputs)?.[1];
+    assert.equal(iso, path.join(dir, "isos/CNISO-TEST-2.iso"));
+    assert.equal((await report(iso!)).volumeId, "CNISO-TEST-2");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("action: bad inputs stop the step with an error annotation (exit 2)", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "cniso-action-" });
+  try {
+    for (
+      const [inputs, message] of [
+        [{ image: "x", mode: "sideways" }, /mode: expected unprivileged or privileged/],
+        [{ image: "" }, /the input 'image' is required/],
+        [{ image: "--privileged" }, /cannot start with '-'/],
+        [{ image: "x", "allow-label-mismatch": "yes" }, /expected true or false/],
+      ] as const
+    ) {
+      const r = await runStep({ ...inputs }, dir);
+      assert.equal(r.code, 2, r.stderr);
+      assert.match(r.stderr, /^::error::cniso action: /m);
+      assert.match(r.stderr, message);
+      assert.equal(r.outputs, "");
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
