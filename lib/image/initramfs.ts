@@ -5,6 +5,7 @@
  * The search runs in native tools (grep, gzip/zstd/xz) as far as it can, so
  * `build` can do it while mksquashfs runs; it is bounded in time and size.
  */
+import { readAtMost } from "../read_at_most.ts";
 import { run } from "../run.ts";
 import { shellQuote } from "../terminal.ts";
 import type { Contract } from "./contract.ts";
@@ -42,7 +43,7 @@ export async function hasDmsquashLive(
     if (bounded.aborted) return undefined;
     const offset = await compressedOffset(file);
     if (offset === undefined) return undefined;
-    const head = await readAt(file, offset, 8);
+    const head = await readAtMost(file, 8, offset);
     const compression = COMPRESSIONS.find((c) => c.magic.every((b, i) => head[i] === b));
     if (!compression) return undefined;
     const found = await searchDecompressed(file, offset, compression.tool, bounded);
@@ -116,7 +117,7 @@ async function compressedOffset(file: string): Promise<number | undefined> {
   const size = (await Deno.stat(file)).size;
   let offset = 0;
   for (let entries = 0; offset < size && entries < 100000; entries++) {
-    const header = await readAt(file, offset, 110);
+    const header = await readAtMost(file, 110, offset);
     const magic = new TextDecoder().decode(header.subarray(0, 6));
     if (magic !== "070701" && magic !== "070702") {
       // Between archives: zero padding up to the next one.
@@ -137,7 +138,7 @@ async function compressedOffset(file: string): Promise<number | undefined> {
     const nameSize = field(11);
     // A malformed header: stop here, as if the rest were compressed (the probe then can't tell).
     if (!Number.isSafeInteger(fileSize) || !(nameSize >= 1 && nameSize <= 4096)) return undefined;
-    const name = new TextDecoder().decode(await readAt(file, offset + 110, nameSize - 1));
+    const name = new TextDecoder().decode(await readAtMost(file, nameSize - 1, offset + 110));
     offset += align4(110 + nameSize) + align4(fileSize);
     if (name === "TRAILER!!!") continue;
   }
@@ -146,23 +147,6 @@ async function compressedOffset(file: string): Promise<number | undefined> {
 
 function align4(n: number): number {
   return (n + 3) & ~3;
-}
-
-async function readAt(file: string, offset: number, length: number): Promise<Uint8Array> {
-  const f = await Deno.open(file);
-  try {
-    await f.seek(offset, Deno.SeekMode.Start);
-    const buf = new Uint8Array(length);
-    let got = 0;
-    while (got < length) {
-      const n = await f.read(buf.subarray(got));
-      if (n === null) break;
-      got += n;
-    }
-    return buf.subarray(0, got);
-  } finally {
-    f.close();
-  }
 }
 
 /** The warning for an initramfs without dmsquash-live, or undefined. */
