@@ -193,6 +193,8 @@ Deno.test("console patterns: phases and failures as they look on the console", (
     fails(SYSTEM_FAILURES, "[  122.1] Kernel panic - not syncing: VFS: Unable to mount root fs"),
   );
   assert.ok(fails(SYSTEM_FAILURES, "You are in emergency mode. After logging in, type ..."));
+  assert.ok(fails(SYSTEM_FAILURES, "[   12.676848] dracut: FATAL: CD check failed!"));
+  assert.ok(fails(SYSTEM_FAILURES, "[   13.184907] reboot: System halted"));
   // dracut 059's first sysroot.mount attempt fails and the live root is mounted after: not fatal.
   assert.ok(!fails(SYSTEM_FAILURES, "[FAILED] Failed to mount sysroot.mount - /sysroot."));
   assert.ok(

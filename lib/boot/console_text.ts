@@ -46,6 +46,8 @@ export const BOOTLOADER_FAILURES: RegExp[] = [
 /** Signs that the booted system will not get further. */
 export const SYSTEM_FAILURES: RegExp[] = [
   /Kernel panic/,
+  // dracut gave up (e.g. "FATAL: CD check failed!"), or the system halted or powered off.
+  /dracut: FATAL:|dracut: Refusing to continue|reboot: System halted|reboot: Power down/,
   /You are in emergency mode|Entering emergency mode|dracut Warning: Could not boot|Give root password for maintenance/,
   // The live root never appeared (a CDLABEL that names no medium, a missing driver).
   /Timed out waiting for device .*(by\\x2dlabel|by-label|root|live)|Could not find the root/,

@@ -79,6 +79,7 @@ export async function inspect(root: ImageRoot, options: InspectOptions): Promise
       allowLabelMismatch: options.allowLabelMismatch,
       noExtraEntries: options.noExtraEntries,
       generatedName: contract.osRelease?.PRETTY_NAME,
+      mediaCheck: contract.mediaCheck,
     });
     warnings.push(...menuWarnings);
     const grubConfig = renderGrubConfig({

@@ -35,6 +35,11 @@ export interface Contract {
   biosModules?: Resolved[];
   isoYaml?: { imagePath: string; text: string };
   osRelease?: Record<string, string>;
+  /**
+   * The image has checkisomd5 (isomd5sum), which dracut puts into the initramfs: only
+   * then can rd.live.check verify the medium (without it dracut refuses to boot).
+   */
+  mediaCheck: boolean;
 }
 
 export interface DiscoverOptions {
@@ -111,6 +116,7 @@ export async function discover(
   const biosModules = options.noBios ? undefined : await findBiosModules(root, f);
   const isoYaml = await findIsoYaml(root, f);
   const osRelease = await findOsRelease(root, f);
+  const mediaCheck = await hasMediaCheck(root);
   // iso.yaml is returned even when other pieces are missing, so `check` can judge it too.
   if (f.failed) return { isoYaml, findings: f.list };
   return {
@@ -124,6 +130,7 @@ export async function discover(
       biosModules,
       isoYaml,
       osRelease,
+      mediaCheck,
     },
     findings: f.list,
   };
@@ -332,6 +339,13 @@ async function findIsoYaml(root: ImageRoot, f: Findings): Promise<Contract["isoY
   }
   f.ok("iso.yaml", ISO_YAML_PATHS.join(" or "), "none; using the generated live entry");
   return undefined;
+}
+
+async function hasMediaCheck(root: ImageRoot): Promise<boolean> {
+  for (const dir of ["/usr/bin", "/usr/sbin", "/bin", "/sbin"]) {
+    if (await root.file(`${dir}/checkisomd5`)) return true;
+  }
+  return false;
 }
 
 async function findOsRelease(root: ImageRoot, f: Findings) {

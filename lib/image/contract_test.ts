@@ -141,3 +141,11 @@ Deno.test("discover: links out of the image read the image's files, never the ho
     await Deno.remove(canary);
   }
 });
+
+Deno.test("discover: the medium can be checked only when the image has checkisomd5", async () => {
+  await withTree(async () => {}, (r) => assert.equal(r.contract?.mediaCheck, false));
+  await withTree(
+    (root) => put(root, "usr/bin/checkisomd5", "#!/bin/sh\n"),
+    (r) => assert.equal(r.contract?.mediaCheck, true),
+  );
+});

@@ -104,7 +104,7 @@ Deno.test("grub: the generated default entry", async () => {
   const { menu } = buildMenu(
     parseIsoConfig("kernel_args: [quiet, 'systemd.unit=multi-user.target']\n", "iso.yaml"),
     "My-OS-1",
-    { generatedName: "My OS 1 (live)" },
+    { generatedName: "My OS 1 (live)", mediaCheck: true },
   );
   const live = {
     name: "My OS 1 (live)",
@@ -138,6 +138,9 @@ Deno.test("grub: the generated default entry", async () => {
   assert.deepEqual(await grubScriptCheck([cfg]), []);
   const only = buildMenu(undefined, "My-OS-1", { generatedName: "X", noExtraEntries: true });
   assert.deepEqual(only.menu.entries.map((e) => e.name), ["X"]);
+  // Without checkisomd5 in the image, dracut would refuse an rd.live.check entry: none is made.
+  const noCheck = buildMenu(undefined, "My-OS-1", { generatedName: "X" });
+  assert.deepEqual(noCheck.menu.entries.map((e) => e.name), ["X", "X (basic graphics)"]);
 });
 
 // Random text with everything that could break out of a GRUB word.

@@ -38,6 +38,8 @@ export interface MenuOptions {
   generatedName?: string;
   /** Leave out the generated menu's extra entries (check the medium, basic graphics). */
   noExtraEntries?: boolean;
+  /** The image can check its medium (rd.live.check needs checkisomd5 in the initramfs). */
+  mediaCheck?: boolean;
 }
 
 /** Arguments of the generated entry, before iso.yaml's kernel_args. */
@@ -155,8 +157,8 @@ function checkLabels(
 /**
  * The menu made when iso.yaml has no entries: the live system, and, as
  * Fedora's and Debian's live media offer, the same after checking the medium
- * (rd.live.check verifies the MD5 implanted in the ISO) and in basic graphics
- * (nomodeset). kernel_args go to each.
+ * (rd.live.check verifies the MD5 implanted in the ISO; only when the image has
+ * checkisomd5) and in basic graphics (nomodeset). kernel_args go to each.
  */
 function generatedEntries(
   extra: string[],
@@ -185,7 +187,8 @@ function generatedEntries(
   if (options.noExtraEntries) return [entry("", [])];
   return [
     entry("", []),
-    entry(EXTRA_ENTRIES.check.suffix, EXTRA_ENTRIES.check.args),
+    // Without checkisomd5 in the initramfs, dracut refuses to boot an rd.live.check entry.
+    ...(options.mediaCheck ? [entry(EXTRA_ENTRIES.check.suffix, EXTRA_ENTRIES.check.args)] : []),
     entry(EXTRA_ENTRIES.basic.suffix, EXTRA_ENTRIES.basic.args),
   ];
 }

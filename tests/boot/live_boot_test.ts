@@ -102,7 +102,6 @@ Deno.test("boot (slow, QEMU, stand-in KVM that aborts): an image without iso.yam
 
 for (
   const [suffix, arg] of [
-    [" (check the medium first)", "rd\\.live\\.check"],
     [" (basic graphics)", "nomodeset"],
   ]
 ) {

@@ -75,8 +75,8 @@ Deno.test("build (root, podman): no iso.yaml: label from os-release, generated e
     );
     assert.match(cfg, /menuentry 'Debian GNU\/Linux 12 \(bookworm\)'/);
     // What Fedora's and Debian's live media offer beside the live entry.
-    assert.match(cfg, /menuentry 'Debian GNU\/Linux 12 \(bookworm\) \(check the medium first\)'/);
-    assert.match(cfg, /'rd\.live\.overlay\.overlayfs=1' 'rd\.live\.check'/);
+    // The image has no checkisomd5: dracut would refuse rd.live.check, so no such entry.
+    assert.doesNotMatch(cfg, /check the medium first|rd\.live\.check/);
     assert.match(cfg, /menuentry 'Debian GNU\/Linux 12 \(bookworm\) \(basic graphics\)'/);
     assert.match(cfg, /^set default=0$/m);
   } finally {
