@@ -9,7 +9,7 @@ import { Cleanup } from "../cleanup.ts";
 import { ToolError } from "../errors.ts";
 import { makeTempDir } from "../temp_dir.ts";
 import { ConsoleMonitor, type MonitorOptions, type Verdict } from "./console_monitor.ts";
-import { type Accel, type Firmware, type Media, OVMF, qemuArgs } from "./qemu_args.ts";
+import { type Firmware, OVMF, qemuArgs, type QemuSetup } from "./qemu_args.ts";
 import { printable } from "./console_text.ts";
 import { type Channel, makeFifos, openChannel } from "./fifo.ts";
 import { screenshot } from "./screenshot.ts";
@@ -23,14 +23,10 @@ const KEY_WAIT_MS = 400;
 /** What --serial-log keeps at most: a guest flooding the console must not fill the disk. */
 export const MAX_SERIAL_LOG = 64 * 1024 * 1024;
 
-export interface SessionOptions {
-  iso: string;
-  firmware: Firmware;
-  media: Media;
-  accel: Accel;
-  memoryMiB: number;
-  cpu?: string;
-  sandbox: boolean;
+/** The machine to start (as qemu_args.ts describes it), and how to follow it. */
+export interface SessionOptions
+  extends
+    Pick<QemuSetup, "iso" | "firmware" | "media" | "accel" | "memoryMiB" | "cpu" | "sandbox"> {
   qemu: string;
   /** Wall-clock time (ms) after which the run ends. */
   deadline: number;
