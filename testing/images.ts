@@ -57,8 +57,17 @@ export function exampleImage(): Promise<string> {
 
 const fixtures = new Map<string, Promise<string>>();
 
+/** The test images of tests/fixtures/images/ built on the example image. */
+export type TestImageName =
+  | "live"
+  | "noyaml"
+  | "badlabel"
+  | "efi-packages"
+  | "efi-bootupd"
+  | "kernels";
+
 /** A test image from tests/fixtures/images/<name>, built on the example image. */
-export function testImage(name: "live" | "noyaml" | "badlabel"): Promise<string> {
+export function testImage(name: TestImageName): Promise<string> {
   if (!fixtures.has(name)) {
     fixtures.set(
       name,

@@ -48,6 +48,10 @@ export interface Expect {
   kernelVersion: string;
   /** Expect a BIOS El Torito entry (false for --no-bios). */
   bios?: boolean;
+  /** Where shim, the MOK manager and GRUB are in the image (default: /boot/efi/EFI/<vendor>/). */
+  efi?: { shim: string; mm: string; gcd: string };
+  /** Kernels also on the ISO, under /images/pxeboot/<version>/. */
+  otherKernels?: string[];
 }
 
 /** Asserts everything the build issue asks of an ISO made from `image`. */
@@ -61,13 +65,22 @@ export async function inspectIso(iso: string, image: string, expect: Expect): Pr
   try {
     await withMountedImage(image, async (root) => {
       const kdir = `${root}/usr/lib/modules/${expect.kernelVersion}`;
-      const efi = `${root}/boot/efi/EFI/${expect.vendor}`;
+      const vendorDir = `/boot/efi/EFI/${expect.vendor}`;
+      const efi = expect.efi ?? {
+        shim: `${vendorDir}/shimx64.efi`,
+        mm: `${vendorDir}/mmx64.efi`,
+        gcd: `${vendorDir}/gcdx64.efi`,
+      };
       const pairs: [string, string][] = [
         ["/images/pxeboot/vmlinuz", `${kdir}/vmlinuz`],
         ["/images/pxeboot/initrd.img", `${kdir}/initramfs.img`],
-        ["/EFI/BOOT/BOOTX64.EFI", `${efi}/shimx64.efi`],
-        ["/EFI/BOOT/mmx64.efi", `${efi}/mmx64.efi`],
-        ["/EFI/BOOT/grubx64.efi", `${efi}/gcdx64.efi`],
+        ["/EFI/BOOT/BOOTX64.EFI", `${root}${efi.shim}`],
+        ["/EFI/BOOT/mmx64.efi", `${root}${efi.mm}`],
+        ["/EFI/BOOT/grubx64.efi", `${root}${efi.gcd}`],
+        ...(expect.otherKernels ?? []).flatMap((v): [string, string][] => [
+          [`/images/pxeboot/${v}/vmlinuz`, `${root}/usr/lib/modules/${v}/vmlinuz`],
+          [`/images/pxeboot/${v}/initrd.img`, `${root}/usr/lib/modules/${v}/initramfs.img`],
+        ]),
       ];
       for (const [isoPath, imagePath] of pairs) {
         const dest = path.join(out, "iso", isoPath);
@@ -76,7 +89,7 @@ export async function inspectIso(iso: string, image: string, expect: Expect): Pr
         await sameBytes(dest, imagePath, isoPath);
       }
       // The EFI partition holds the same EFI/BOOT files (read with mtools at its offset).
-      for (const [isoPath, imagePath] of [...pairs.slice(2), ["/EFI/BOOT/grub.cfg", ""]]) {
+      for (const [isoPath, imagePath] of [...pairs.slice(2, 5), ["/EFI/BOOT/grub.cfg", ""]]) {
         const dest = path.join(out, "esp", isoPath);
         await Deno.mkdir(path.dirname(dest), { recursive: true });
         await $`mcopy -n -i ${iso}@@${r.efiPartitionOffset} ${"::" + isoPath} ${dest}`
@@ -85,6 +98,12 @@ export async function inspectIso(iso: string, image: string, expect: Expect): Pr
         if (!imagePath) await extract(iso, "/EFI/BOOT/grub.cfg", other);
         await sameBytes(dest, other, `EFI partition ${isoPath}`);
       }
+      // Debian's and Ubuntu's GRUB find the medium by this marker file.
+      await extract(iso, "/.disk/info", path.join(out, "disk-info"));
+      assert.match(
+        await Deno.readTextFile(path.join(out, "disk-info")),
+        /^[^\n]+ - live ISO \S+, made by cniso\n$/,
+      );
       if (expect.bios !== false) {
         for (
           const p of [

@@ -1,30 +1,62 @@
-/** The squashfs compression option: `zstd`, `zstd:15`, `gzip:9`, `xz`, `lz4`. */
+/**
+ * The compression option: an algorithm, a level where it has one, and a block
+ * size: `zstd`, `zstd:15`, `gzip:9`, `xz`, `lz4`, `zstd:6:1M`, `xz:1M`.
+ * Pure.
+ */
 import { InputError } from "../errors.ts";
 
 export interface Compression {
   algorithm: "zstd" | "gzip" | "xz" | "lz4";
   level?: number;
+  /** The squashfs block size in bytes; undefined: mksquashfs's (128 KiB). */
+  blockSize?: number;
 }
 
 const LEVELS = { zstd: [1, 22], gzip: [1, 9], xz: undefined, lz4: undefined } as const;
+/** mksquashfs takes blocks of 4 KiB to 1 MiB, powers of two. */
+const BLOCK_SIZES = [4, 8, 16, 32, 64, 128, 256, 512, 1024].map((k) => k * 1024);
+const HINT = "use ALG[:LEVEL][:BLOCK]: zstd, zstd:LEVEL (1-22), gzip, gzip:LEVEL (1-9), xz or " +
+  "lz4, and a block size from 4K to 1M (powers of two), e.g. zstd:6:1M or xz:1M";
 
 /** Parses the option. The default, zstd:3, is fast and small. */
 export function parseCompression(text: string): Compression {
-  const m = /^(zstd|gzip|xz|lz4)(?::(\d+))?$/.exec(text);
-  const hint = "use zstd, zstd:LEVEL (1-22), gzip, gzip:LEVEL (1-9), xz or lz4";
-  if (!m) throw new InputError(`--compression ${text}: unknown compression`, hint);
-  const algorithm = m[1] as Compression["algorithm"];
+  const m = /^(zstd|gzip|xz|lz4)(?::(\d+))?(?::(\d+)([KM]))?$/i.exec(text);
+  if (!m) throw new InputError(`--compression ${text}: unknown compression`, HINT);
+  const algorithm = m[1].toLowerCase() as Compression["algorithm"];
+  const blockSize = m[3] === undefined ? undefined : blockBytes(text, Number(m[3]), m[4]);
+  const block = blockSize === undefined ? {} : { blockSize };
   const range = LEVELS[algorithm];
-  if (m[2] === undefined) return algorithm === "zstd" ? { algorithm, level: 3 } : { algorithm };
+  if (m[2] === undefined) {
+    return algorithm === "zstd" ? { algorithm, level: 3, ...block } : { algorithm, ...block };
+  }
   const level = Number(m[2]);
   if (!range || level < range[0] || level > range[1]) {
-    throw new InputError(`--compression ${text}: ${algorithm} takes no level ${level}`, hint);
+    throw new InputError(`--compression ${text}: ${algorithm} takes no level ${level}`, HINT);
   }
-  return { algorithm, level };
+  return { algorithm, level, ...block };
+}
+
+function blockBytes(text: string, n: number, unit: string): number {
+  const bytes = n * (unit.toUpperCase() === "M" ? 1024 * 1024 : 1024);
+  if (!BLOCK_SIZES.includes(bytes)) {
+    throw new InputError(`--compression ${text}: no block size ${n}${unit}`, HINT);
+  }
+  return bytes;
+}
+
+/** The option as text again (zstd:3:1M), for progress and the benchmark. */
+export function formatCompression(c: Compression): string {
+  const block = c.blockSize === undefined
+    ? ""
+    : c.blockSize >= 1024 * 1024
+    ? `:${c.blockSize / 1024 / 1024}M`
+    : `:${c.blockSize / 1024}K`;
+  return `${c.algorithm}${c.level === undefined ? "" : `:${c.level}`}${block}`;
 }
 
 export function mksquashfsCompressionArgs(c: Compression): string[] {
   const args = ["-comp", c.algorithm];
   if (c.level !== undefined) args.push("-Xcompression-level", `${c.level}`);
+  if (c.blockSize !== undefined) args.push("-b", `${c.blockSize}`);
   return args;
 }

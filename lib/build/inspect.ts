@@ -80,6 +80,7 @@ export async function inspect(root: ImageRoot, options: InspectOptions): Promise
       noExtraEntries: options.noExtraEntries,
       generatedName: contract.osRelease?.PRETTY_NAME,
       mediaCheck: contract.mediaCheck,
+      otherKernels: contract.otherKernels.map((k) => k.version),
     });
     warnings.push(...menuWarnings);
     const grubConfig = renderGrubConfig({

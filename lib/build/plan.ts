@@ -6,21 +6,24 @@
 import * as path from "node:path";
 import type { Contract } from "../image/contract.ts";
 import { ELTORITO_MODULES } from "../image/grub_modules.ts";
+import { diskInfo } from "../iso/disk_info.ts";
 import {
   BIOS_MODULES_DIR,
   BIOS_PREFIX,
+  DISK_INFO,
   EFI_BOOT_DIR,
   EFI_FILES,
   EFI_IMAGE,
   ELTORITO_IMAGE,
   GRUB_CONFIGS,
-  INITRD,
-  KERNEL,
+  kernelPaths,
   LIVE_ROOT,
 } from "../iso/layout.ts";
 import { shellQuote } from "../terminal.ts";
 import type { ToolName } from "../tools.ts";
 import { type Compression, mksquashfsCompressionArgs } from "./compression.ts";
+import { excludeFile } from "./exclude.ts";
+import { epochEnv, fatSerial } from "./source_date.ts";
 import { xorrisoArgs } from "./xorriso.ts";
 
 /** The bound on steps that make small images (grub-mkimage, mkfs.fat, mtools): seconds each. */
@@ -80,6 +83,10 @@ export interface PlanInput {
   output: string;
   workDir: string;
   compression: Compression;
+  /** Paths left out of the live root (relative to the image root, checked by parseExcludes). */
+  excludes?: string[];
+  /** Every time the tools write (source_date.ts). */
+  epoch: number;
 }
 
 /** The files the build makes in its work directory. */
@@ -87,6 +94,8 @@ function workFiles(workDir: string) {
   const work = (name: string) => path.join(workDir, name);
   return {
     grubCfg: work("grub.cfg"),
+    diskInfo: work("disk-info"),
+    excludes: work("exclude"),
     squashfs: work("squashfs.img"),
     eltorito: work("eltorito.img"),
     efiboot: work("efiboot.img"),
@@ -99,13 +108,14 @@ type WorkFiles = ReturnType<typeof workFiles>;
 export function makePlan(input: PlanInput): Plan {
   const files = workFiles(input.workDir);
   const bios = input.contract.biosModules !== undefined;
+  const excludes = input.excludes ?? [];
   const esp = espPlacements(input.contract, files);
   const iso = isoPlacements(input.contract, files, esp, bios);
   const stages = [
-    squashfsStage(input.rootDir, files, input.compression),
+    squashfsStage(input, files, excludes.length > 0),
     ...(bios ? [eltoritoStage(files)] : []),
-    espStage(esp, files, espSizeKiB(input.contract, input.grubConfig)),
-    isoStage(input.label, files, iso, bios),
+    espStage(esp, files, espSizeKiB(input.contract, input.grubConfig), input.epoch),
+    isoStage(input, files, iso, bios),
     { title: "implant MD5", steps: [tool("implant MD5", "implantisomd5", [files.tempIso])] },
   ];
   return {
@@ -114,7 +124,11 @@ export function makePlan(input: PlanInput): Plan {
     output: input.output,
     workDir: input.workDir,
     tempIso: files.tempIso,
-    writes: [{ path: files.grubCfg, content: input.grubConfig }],
+    writes: [
+      { path: files.grubCfg, content: input.grubConfig },
+      { path: files.diskInfo, content: diskInfo(input.contract.osRelease, input.label) },
+      ...(excludes.length > 0 ? [{ path: files.excludes, content: excludeFile(excludes) }] : []),
+    ],
     copies: (input.contract.biosModules ?? []).map((f) => ({
       source: f.hostPath,
       target: path.join(files.biosDir, path.basename(f.imagePath)),
@@ -148,8 +162,8 @@ function isoPlacements(
 ): Placement[] {
   return [
     { target: LIVE_ROOT, source: files.squashfs },
-    { target: KERNEL, source: contract.kernel.hostPath },
-    { target: INITRD, source: contract.initramfs.hostPath },
+    ...kernelPlacements(contract),
+    { target: DISK_INFO, source: files.diskInfo },
     { target: EFI_IMAGE, source: files.efiboot },
     ...esp,
     // Distributions' GRUBs look for their config in different places; give them all one file.
@@ -164,6 +178,18 @@ function isoPlacements(
   ];
 }
 
+/** The default kernel at the contract's paths, every other one under its version. */
+function kernelPlacements(contract: Contract): Placement[] {
+  const kernels = [
+    { at: kernelPaths(), kernel: contract.kernel, initramfs: contract.initramfs },
+    ...contract.otherKernels.map((k) => ({ at: kernelPaths(k.version), ...k })),
+  ];
+  return kernels.flatMap(({ at, kernel, initramfs }) => [
+    { target: at.kernel, source: kernel.hostPath },
+    { target: at.initrd, source: initramfs.hostPath },
+  ]);
+}
+
 /** FAT needs room for its tables and cluster slack: 1 MiB over the files is plenty. */
 function espSizeKiB(contract: Contract, grubConfig: string): number {
   const bytes = contract.shim.size + contract.mm.size + contract.gcd.size +
@@ -171,14 +197,15 @@ function espSizeKiB(contract: Contract, grubConfig: string): number {
   return Math.ceil(bytes / 1024) + 1024;
 }
 
-function squashfsStage(rootDir: string, files: WorkFiles, compression: Compression): Stage {
+function squashfsStage(input: PlanInput, files: WorkFiles, exclude: boolean): Stage {
   const title = "squashfs of the image";
   // -progress with -quiet: only the progress bar, which the executor reads for percentages.
-  const args = [rootDir, files.squashfs, "-noappend", "-progress", "-quiet"];
-  return {
-    title,
-    steps: [tool(title, "mksquashfs", [...args, ...mksquashfsCompressionArgs(compression)])],
-  };
+  const args = [input.rootDir, files.squashfs, "-noappend", "-progress", "-quiet"];
+  // mksquashfs takes the times from SOURCE_DATE_EPOCH, except the root directory's own.
+  args.push("-root-time", `${input.epoch}`);
+  if (exclude) args.push("-wildcards", "-ef", files.excludes);
+  args.push(...mksquashfsCompressionArgs(input.compression));
+  return { title, steps: [{ ...tool(title, "mksquashfs", args), env: epochEnv(input.epoch) }] };
 }
 
 function eltoritoStage(files: WorkFiles): Stage {
@@ -190,9 +217,14 @@ function eltoritoStage(files: WorkFiles): Stage {
   };
 }
 
-/** The FAT image made without loop devices: mkfs.fat, then mtools. */
-function espStage(esp: Placement[], files: WorkFiles, sizeKiB: number): Stage {
-  const env = { MTOOLS_SKIP_CHECK: "1" };
+/**
+ * The FAT image made without loop devices: mkfs.fat, then mtools. mkfs.fat
+ * ignores SOURCE_DATE_EPOCH: --invariant fixes its dates, the serial comes
+ * from the epoch; mtools dates the entries by SOURCE_DATE_EPOCH (not -m:
+ * the work files' times are the build's).
+ */
+function espStage(esp: Placement[], files: WorkFiles, sizeKiB: number, epoch: number): Stage {
+  const env = { MTOOLS_SKIP_CHECK: "1", ...epochEnv(epoch) };
   const img = files.efiboot;
   const dirs = EFI_BOOT_DIR.split("/").filter(Boolean).map((_, i, parts) =>
     `::/${parts.slice(0, i + 1).join("/")}`
@@ -200,7 +232,9 @@ function espStage(esp: Placement[], files: WorkFiles, sizeKiB: number): Stage {
   return {
     title: "EFI boot image",
     steps: [
-      tool("EFI boot image", "mkfs.fat", ["-C", "-n", "EFIBOOT", img, `${sizeKiB}`]),
+      tool("EFI boot image", "mkfs.fat", [
+        ...["--invariant", "-i", fatSerial(epoch), "-C", "-n", "EFIBOOT", img, `${sizeKiB}`],
+      ]),
       { ...tool("EFI boot image: folders", "mmd", ["-i", img, ...dirs]), env },
       ...esp.map((p) => ({
         ...tool(`EFI boot image: ${p.target}`, "mcopy", ["-i", img, p.source, `::${p.target}`]),
@@ -210,17 +244,19 @@ function espStage(esp: Placement[], files: WorkFiles, sizeKiB: number): Stage {
   };
 }
 
-function isoStage(label: string, files: WorkFiles, iso: Placement[], bios: boolean): Stage {
+function isoStage(input: PlanInput, files: WorkFiles, iso: Placement[], bios: boolean): Stage {
   const args = xorrisoArgs({
     output: files.tempIso,
-    volumeId: label,
+    volumeId: input.label,
+    epoch: input.epoch,
     bios: bios
       ? { hybridMbr: path.join(files.biosDir, "boot_hybrid.img"), eltoritoImage: ELTORITO_IMAGE }
       : undefined,
     efi: { espImage: files.efiboot },
     files: iso,
   });
-  return { title: "hybrid ISO", steps: [tool("hybrid ISO", "xorriso", args)] };
+  const step = { ...tool("hybrid ISO", "xorriso", args), env: epochEnv(input.epoch) };
+  return { title: "hybrid ISO", steps: [step] };
 }
 
 function tool(title: string, name: ToolName, args: string[]): Step {
@@ -254,7 +290,11 @@ export function formatPlan(plan: Plan, tools?: Map<ToolName, string>): string {
   const steps = planSteps(plan);
   steps.forEach((s, i) => {
     const exe = tools?.get(s.tool) ?? s.tool;
-    out.push(`  ${i + 1}. ${s.title}`, `     ${[exe, ...s.args].map(shellQuote).join(" ")}`);
+    const env = Object.entries(s.env ?? {}).map(([k, v]) => `${k}=${v}`);
+    out.push(
+      `  ${i + 1}. ${s.title}`,
+      `     ${[...env, exe, ...s.args].map(shellQuote).join(" ")}`,
+    );
   });
   out.push(`  ${steps.length + 1}. rename ${plan.tempIso} -> ${plan.output}`);
   return out.join("\n");

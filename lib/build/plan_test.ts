@@ -1,12 +1,17 @@
 import assert from "node:assert/strict";
 import { discover } from "../image/contract.ts";
 import { ImageRoot } from "../image/image_root.ts";
-import { parseCompression } from "./compression.ts";
+import { formatCompression, mksquashfsCompressionArgs, parseCompression } from "./compression.ts";
+import { parseExcludes } from "./exclude.ts";
 import { formatPlan, makePlan, planSteps } from "./plan.ts";
-import { makeTree } from "../../testing/tree.ts";
+import { makeTree, put } from "../../testing/tree.ts";
 
-async function planFor(options: { noBios?: boolean } = {}) {
+async function planFor(
+  options: { noBios?: boolean; excludes?: string[] } = {},
+  prepare: (root: string) => Promise<void> = async () => {},
+) {
   const root = await makeTree();
+  await prepare(root);
   const { contract } = await discover(new ImageRoot(root), options);
   assert.ok(contract);
   const plan = makePlan({
@@ -18,6 +23,8 @@ async function planFor(options: { noBios?: boolean } = {}) {
     output: "/out/Test-1.iso",
     workDir: "/out/.cniso-x",
     compression: parseCompression("zstd"),
+    excludes: options.excludes,
+    epoch: 1700000000,
   });
   await Deno.remove(root, { recursive: true });
   return { plan, root };
@@ -62,7 +69,7 @@ Deno.test("plan: xorriso gets the hybrid flags of the contract", async () => {
   const x = planSteps(plan).find((s) => s.tool === "xorriso")!.args.join(" ");
   for (
     const flag of [
-      "-as mkisofs -o /out/.cniso-x/cniso.iso -R -J -V Test-1",
+      "-as mkisofs -o /out/.cniso-x/cniso.iso -r -J -V Test-1",
       "--grub2-mbr /out/.cniso-x/i386-pc/boot_hybrid.img",
       "-partition_offset 16 -appended_part_as_gpt",
       "-append_partition 2 C12A7328-F81F-11D2-BA4B-00A0C93EC93B /out/.cniso-x/efiboot.img",
@@ -106,6 +113,97 @@ Deno.test("plan: compression option", () => {
   assert.throws(() => parseCompression("zstd:99"), /takes no level 99/);
   assert.throws(() => parseCompression("lz4:3"), /takes no level/);
   assert.throws(() => parseCompression("bzip2"), /unknown compression/);
+});
+
+Deno.test("plan: compression with a block size", () => {
+  assert.deepEqual(parseCompression("zstd:6:1M"), {
+    algorithm: "zstd",
+    level: 6,
+    blockSize: 1048576,
+  });
+  assert.deepEqual(parseCompression("xz:256K"), { algorithm: "xz", blockSize: 262144 });
+  assert.deepEqual(parseCompression("zstd:1M"), {
+    algorithm: "zstd",
+    level: 3,
+    blockSize: 1048576,
+  });
+  assert.deepEqual(mksquashfsCompressionArgs(parseCompression("gzip:9:64K")), [
+    ...["-comp", "gzip", "-Xcompression-level", "9", "-b", "65536"],
+  ]);
+  assert.equal(formatCompression(parseCompression("zstd:6:1M")), "zstd:6:1M");
+  assert.equal(formatCompression(parseCompression("lz4:4K")), "lz4:4K");
+  for (const bad of ["zstd:3:2M", "zstd:3:3K", "zstd:3:1G", "xz:1", "zstd:3:"]) {
+    assert.throws(() => parseCompression(bad), /--compression/, bad);
+  }
+});
+
+Deno.test("plan: --exclude patterns go to mksquashfs's wildcard exclude file", async () => {
+  assert.deepEqual(parseExcludes(["/var/lib/rpm", "boot/*/", "... *.pyc"]), [
+    "var/lib/rpm",
+    "boot/*",
+    "... *.pyc",
+  ]);
+  for (const bad of ["/", "", "../etc", "a/../../b", "a\nb"]) {
+    assert.throws(() => parseExcludes([bad]), /--exclude/, bad);
+  }
+  const { plan } = await planFor({ excludes: ["var/lib/rpm", "boot/*"] });
+  const sq = planSteps(plan).find((s) => s.tool === "mksquashfs")!.args.join(" ");
+  assert.match(sq, /-wildcards -ef \/out\/\.cniso-x\/exclude/);
+  assert.equal(
+    plan.writes.find((w) => w.path === "/out/.cniso-x/exclude")?.content,
+    "var/lib/rpm\nboot/*\n",
+  );
+  const none = await planFor();
+  assert.ok(!planSteps(none.plan).some((s) => s.args.includes("-ef")));
+});
+
+Deno.test("plan: several kernels: the default at the contract's paths, the others by version", async () => {
+  const { plan, root } = await planFor({}, async (r) => {
+    await put(r, "usr/lib/modules/6.10.3/vmlinuz", "k");
+    await put(r, "usr/lib/modules/6.10.3/initramfs.img", "i");
+  });
+  const iso = Object.fromEntries(plan.iso.map((p) => [p.target, p.source]));
+  assert.equal(iso["/images/pxeboot/vmlinuz"], `${root}/usr/lib/modules/6.10.3/vmlinuz`);
+  assert.equal(iso["/images/pxeboot/initrd.img"], `${root}/usr/lib/modules/6.10.3/initramfs.img`);
+  assert.equal(
+    iso["/images/pxeboot/6.1.0-test/vmlinuz"],
+    `${root}/usr/lib/modules/6.1.0-test/vmlinuz`,
+  );
+  assert.equal(
+    iso["/images/pxeboot/6.1.0-test/initrd.img"],
+    `${root}/usr/lib/modules/6.1.0-test/initramfs.img`,
+  );
+});
+
+Deno.test("plan: /.disk/info, the marker Debian's GRUB finds its medium by", async () => {
+  const { plan } = await planFor();
+  const iso = Object.fromEntries(plan.iso.map((p) => [p.target, p.source]));
+  assert.equal(iso["/.disk/info"], "/out/.cniso-x/disk-info");
+  assert.equal(
+    plan.writes.find((w) => w.path === "/out/.cniso-x/disk-info")?.content,
+    "Test OS 1 - live ISO Test-1, made by cniso\n",
+  );
+});
+
+Deno.test("plan: every time the tools write comes from the epoch", async () => {
+  const { plan } = await planFor();
+  const steps = planSteps(plan);
+  const sq = steps.find((s) => s.tool === "mksquashfs")!;
+  assert.equal(sq.env?.SOURCE_DATE_EPOCH, "1700000000");
+  assert.deepEqual(
+    sq.args.slice(sq.args.indexOf("-root-time"), sq.args.indexOf("-root-time") + 2),
+    [
+      "-root-time",
+      "1700000000",
+    ],
+  );
+  const fat = steps.find((s) => s.tool === "mkfs.fat")!;
+  assert.deepEqual(fat.args.slice(0, 3), ["--invariant", "-i", "6553f100"]);
+  for (const s of steps.filter((s) => ["mmd", "mcopy", "xorriso"].includes(s.tool))) {
+    assert.equal(s.env?.SOURCE_DATE_EPOCH, "1700000000", s.title);
+    assert.equal(s.env?.TZ, "UTC", s.title);
+  }
+  assert.match(formatPlan(plan), /SOURCE_DATE_EPOCH=1700000000 TZ=UTC xorriso/);
 });
 
 Deno.test("plan: named stages, each one line of progress", async () => {

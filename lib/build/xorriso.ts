@@ -15,6 +15,11 @@ export interface XorrisoOptions {
   output: string;
   /** The volume id (the label). */
   volumeId: string;
+  /**
+   * The one time on the ISO (also SOURCE_DATE_EPOCH in xorriso's environment,
+   * which sets the volume dates and the GPT GUIDs): every file's dates.
+   */
+  epoch: number;
   /** BIOS boot; absent for a UEFI-only ISO. */
   bios?: {
     /** GRUB's boot_hybrid.img, the MBR that boots the ISO from USB. */
@@ -30,7 +35,9 @@ export interface XorrisoOptions {
 
 export function xorrisoArgs(o: XorrisoOptions): string[] {
   return [
-    ...["-as", "mkisofs", "-o", o.output, "-R", "-J", "-V", o.volumeId],
+    // -r: Rock Ridge with owner root and read permissions for all, whoever built it with what umask.
+    ...["-as", "mkisofs", "-o", o.output, "-r", "-J", "-V", o.volumeId],
+    ...["--set_all_file_dates", `=${o.epoch}`],
     // Level 3 lets a squashfs of 4 GiB or more be stored; smaller files are laid out as at level 2.
     ...["-iso-level", "3"],
     ...(o.bios ? ["--grub2-mbr", o.bios.hybridMbr] : []),

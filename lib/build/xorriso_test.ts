@@ -4,6 +4,7 @@ import { EFI_PART_TYPE, MBR_PART_TYPE, xorrisoArgs, type XorrisoOptions } from "
 const base: XorrisoOptions = {
   output: "/w/out.iso",
   volumeId: "My-Live",
+  epoch: 1700000000,
   efi: { espImage: "/w/efiboot.img" },
   files: [
     { target: "/LiveOS/squashfs.img", source: "/w/squashfs.img" },
@@ -27,7 +28,8 @@ Deno.test("xorriso options: output and volume id", () => {
   assert.deepEqual(args.slice(0, 2), ["-as", "mkisofs"]);
   assert.deepEqual(after(args, "-o"), ["/w/out.iso"]);
   assert.deepEqual(after(args, "-V"), ["My-Live"]);
-  assert.ok(args.includes("-R") && args.includes("-J"), "Rock Ridge and Joliet");
+  assert.ok(args.includes("-r") && args.includes("-J"), "Rock Ridge (owner root) and Joliet");
+  assert.deepEqual(after(args, "--set_all_file_dates"), ["=1700000000"], "every date is the epoch");
   assert.deepEqual(after(args, "-iso-level"), ["3"]);
 });
 

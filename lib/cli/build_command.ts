@@ -1,9 +1,11 @@
 /** `cniso build`: convert a contract image into a hybrid BIOS+UEFI live ISO. */
 import * as path from "node:path";
 import { parseCompression } from "../build/compression.ts";
+import { parseExcludes } from "../build/exclude.ts";
 import { execute, progressSteps } from "../build/executor.ts";
 import { inspect, type Inspection, inspectionError } from "../build/inspect.ts";
 import { formatPlan, makePlan, type Plan } from "../build/plan.ts";
+import { type SourceDate, sourceDate } from "../build/source_date.ts";
 import { prepareOutput } from "../build/work_dir.ts";
 import { withCleanup } from "../cleanup.ts";
 import { CnisoError, InputError } from "../errors.ts";
@@ -17,7 +19,7 @@ import {
   type ProgressModeOption,
   resolveMode,
 } from "../progress.ts";
-import { printableLines } from "../terminal.ts";
+import { printable, printableLines } from "../terminal.ts";
 import { BUILD_TOOLS, requireTools, type ToolName } from "../tools.ts";
 import {
   HELP_OPTION,
@@ -43,8 +45,18 @@ export const BUILD_OPTIONS = {
     type: "string",
     value: "ALG",
     help: [
-      "squashfs compression: zstd (default, level 3),",
-      "zstd:LEVEL (1-22), gzip, gzip:LEVEL (1-9), xz, lz4",
+      "squashfs compression ALG[:LEVEL][:BLOCK]: zstd (default,",
+      "level 3), zstd:LEVEL (1-22), gzip, gzip:LEVEL (1-9), xz,",
+      "lz4; BLOCK 4K to 1M (default 128K), e.g. zstd:6:1M",
+    ],
+  },
+  exclude: {
+    type: "string",
+    multiple: true,
+    value: "PATTERN",
+    help: [
+      "leave a path out of the live root (repeatable): /var/lib/rpm,",
+      "/boot/* (wildcards * ? [..]; '... NAME' matches at any depth)",
     ],
   },
   ...IMAGE_OPTIONS,
@@ -115,6 +127,10 @@ async function buildWith(args: string[], progress: Progress): Promise<number> {
   oneOf("progress", values.progress, PROGRESS_MODES, "auto");
   const spec = imageOrRootfs("build", positionals, values.rootfs);
   const compression = parseCompression(values.compression ?? "zstd");
+  const excludes = parseExcludes(values.exclude ?? []);
+  // A SOURCE_DATE_EPOCH the tools cannot take is found before anything is mounted.
+  const epochVariable = Deno.env.get("SOURCE_DATE_EPOCH");
+  sourceDate(epochVariable, undefined, Date.now());
   const output = await outputTarget(values.output);
   const owner = parseOwner(values.chown);
   const dryRun = values["dry-run"] ?? false;
@@ -125,8 +141,16 @@ async function buildWith(args: string[], progress: Progress): Promise<number> {
     const source = await openSource(spec, cleanup);
     signal.throwIfAborted();
     const ready = await inspectOrThrow(source, inspectOptions(values), progress);
+    const date = sourceDate(epochVariable, source.created, Date.now());
     const isoPath = output.isDirectory ? path.join(output.path, `${ready.label}.iso`) : output.path;
-    const planInput = { image: source.name, rootDir: source.rootDir, ...ready, compression };
+    const planInput = {
+      image: source.name,
+      rootDir: source.rootDir,
+      ...ready,
+      compression,
+      excludes,
+      epoch: date.epoch,
+    };
     if (dryRun) {
       const workDir = path.join(path.dirname(isoPath), ".cniso-XXXXXX");
       return printPlan(makePlan({ ...planInput, output: isoPath, workDir }), ready, progress);
@@ -134,6 +158,7 @@ async function buildWith(args: string[], progress: Progress): Promise<number> {
     const out = await prepareOutput(isoPath, cleanup, (line) => progress.note(line));
     const plan = makePlan({ ...planInput, output: isoPath, workDir: out.workDir });
     await runPlan(plan, ready, {
+      notes: buildNotes(ready, date),
       tools,
       signal,
       progress,
@@ -186,6 +211,7 @@ async function runPlan(
   plan: Plan,
   ready: NonNullable<Inspection["ready"]>,
   options: {
+    notes: string[];
     tools: Map<ToolName, string>;
     signal: AbortSignal;
     progress: Progress;
@@ -195,6 +221,7 @@ async function runPlan(
 ): Promise<void> {
   const { progress } = options;
   progress.note(`building ${plan.output} from ${plan.image} (label ${plan.label})`);
+  for (const note of options.notes) progress.note(note);
   // Looking inside the initramfs takes a second: do it while the tools run.
   const initramfsCheck = initramfsWarning(ready.contract, options.signal).catch(() => undefined);
   progress.total = progressSteps(plan);
@@ -202,6 +229,21 @@ async function runPlan(
   const warning = await initramfsCheck;
   if (warning) progress.warning(warning);
   progress.result({ iso: plan.output, bytes, label: plan.label });
+}
+
+/** What the build decided that the user did not say: the default kernel, the time on the ISO. */
+function buildNotes(ready: NonNullable<Inspection["ready"]>, date: SourceDate): string[] {
+  const { contract } = ready;
+  const others = contract.otherKernels.map((k) => k.version);
+  return [
+    printable(
+      `kernel ${contract.kernelVersion}: ${contract.kernelReason}` +
+        (others.length ? `; also on the ISO: ${others.join(", ")}` : ""),
+    ),
+    `timestamps: ${date.from} (SOURCE_DATE_EPOCH=${date.epoch}, ${
+      new Date(date.epoch * 1000).toISOString()
+    })`,
+  ];
 }
 
 function parseOwner(text: string | undefined): { uid: number; gid: number } | undefined {

@@ -11,6 +11,8 @@ import { InputError } from "../errors.ts";
 
 export interface OptionSpec {
   type: "string" | "boolean";
+  /** May be given more than once (a list of strings). */
+  multiple?: boolean;
   short?: string;
   /** The value's name in the help, e.g. "PATH". */
   value?: string;
@@ -30,7 +32,14 @@ export const IMAGE_OPTIONS = {
   kernel: {
     type: "string",
     value: "VERSION",
-    help: ["pick this kernel when the image has several"],
+    help: [
+      "the default kernel when the image has several",
+      "(default: the highest version; each has a menu entry)",
+    ],
+  },
+  "default-kernel-only": {
+    type: "boolean",
+    help: ["put only the default kernel on the ISO"],
   },
   vendor: {
     type: "string",
@@ -62,7 +71,9 @@ export const HELP_OPTION = {
 } as const satisfies OptionTable;
 
 type Values<T extends OptionTable> = {
-  [K in keyof T]?: T[K]["type"] extends "boolean" ? boolean : string;
+  [K in keyof T]?: T[K]["type"] extends "boolean" ? boolean
+    : T[K] extends { multiple: true } ? string[]
+    : string;
 };
 
 /** Parses `args` by `table`; an unknown option or a missing value is bad input (exit 2). */
@@ -73,7 +84,11 @@ export function parseOptions<T extends OptionTable>(
 ): { values: Values<T>; positionals: string[] } {
   const options: NonNullable<ParseArgsConfig["options"]> = {};
   for (const [name, spec] of Object.entries(table)) {
-    options[name] = spec.short ? { type: spec.type, short: spec.short } : { type: spec.type };
+    options[name] = {
+      type: spec.type,
+      ...(spec.short ? { short: spec.short } : {}),
+      ...(spec.multiple ? { multiple: true } : {}),
+    };
   }
   try {
     const parsed = parseArgs({ args, options, allowPositionals: true, strict: true });
@@ -106,6 +121,7 @@ export function optionsHelp(table: OptionTable): string {
 export function inspectOptions(values: Values<typeof IMAGE_OPTIONS>): InspectOptions {
   return {
     kernelVersion: values.kernel,
+    defaultKernelOnly: values["default-kernel-only"],
     vendor: values.vendor,
     noBios: values["no-bios"],
     allowLabelMismatch: values["allow-label-mismatch"],

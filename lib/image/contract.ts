@@ -5,28 +5,25 @@
  * Everything is read through ImageRoot, so nothing outside the image is seen.
  */
 import { InputError } from "../errors.ts";
-import { printable, shellQuote } from "../terminal.ts";
+import { findEfiFiles, findVendor } from "./efi_files.ts";
+import { type Finding, Findings, mib } from "./findings.ts";
 import { BIOS_LIMITS, moduleClosure, parseModdep } from "./grub_modules.ts";
 import type { ImageRoot, Resolved } from "./image_root.ts";
 import { ISO_YAML_PATHS, MAX_ISO_YAML } from "../iso/iso_config.ts";
+import { findKernels, type Kernel } from "./kernels.ts";
 import { parseOsRelease } from "./os_release.ts";
 
-export type Severity = "ok" | "warning" | "error";
-
-/** One line of `cniso check`'s table. */
-export interface Finding {
-  item: string;
-  severity: Severity;
-  /** Where in the image it was found (or looked for). */
-  where: string;
-  detail: string;
-  hint?: string;
-}
+export { type Finding, finding, type Severity } from "./findings.ts";
 
 export interface Contract {
+  /** The default kernel. */
   kernelVersion: string;
   kernel: Resolved;
   initramfs: Resolved;
+  /** Why it is the default (--kernel, the highest version, the only one). */
+  kernelReason: string;
+  /** The other kernels with an initramfs, newest first (none with defaultKernelOnly). */
+  otherKernels: Kernel[];
   vendor: string;
   shim: Resolved;
   mm: Resolved;
@@ -43,8 +40,10 @@ export interface Contract {
 }
 
 export interface DiscoverOptions {
-  /** Pick this kernel version when the image has several. */
+  /** The default kernel's version (else the highest). */
   kernelVersion?: string;
+  /** Put only the default kernel on the ISO. */
+  defaultKernelOnly?: boolean;
   /** Pick this vendor directory when the image has several. */
   vendor?: string;
   /** Build without BIOS boot (no i386-pc modules needed). */
@@ -53,64 +52,22 @@ export interface DiscoverOptions {
 
 /** os-release is a few lines. */
 const MAX_OS_RELEASE = 64 * 1024;
-const MODULES_DIR = "/usr/lib/modules";
-const SHIM_DIR = "/usr/lib/efi/shim";
 const BIOS_DIR = "/usr/lib/grub/i386-pc";
 const REINSTALL_BIOS =
   "reinstall them (Fedora: grub2-pc-modules; Debian: grub-pc-bin), or pass --no-bios";
 /** What grub-mkimage and the hybrid MBR need from the BIOS modules. */
 const BIOS_REQUIRED = ["boot_hybrid.img", "cdboot.img", "kernel.img", "moddep.lst"];
 
-const EFI_FILES = {
-  shim: {
-    file: "shimx64.efi",
-    packages: "Fedora: shim-x64; Debian: shim-signed (copy /usr/lib/shim/shimx64.efi.signed)",
-  },
-  mm: {
-    file: "mmx64.efi",
-    packages:
-      "Fedora: shim-x64; Debian: shim-helpers-amd64-signed (copy /usr/lib/shim/mmx64.efi.signed)",
-  },
-  gcd: {
-    file: "gcdx64.efi",
-    packages:
-      "Fedora: grub2-efi-x64-cdboot; Debian: grub-efi-amd64-signed (copy /usr/lib/grub/x86_64-efi-signed/gcdx64.efi.signed)",
-  },
-} as const;
-
-/**
- * A finding whose text is one line each: names from the image (a directory
- * called "6.1\ncniso: OK") cannot add lines that look like cniso's own.
- */
-export function finding(f: Finding): Finding {
-  return {
-    ...f,
-    where: printable(f.where),
-    detail: printable(f.detail),
-    ...(f.hint === undefined ? {} : { hint: printable(f.hint) }),
-  };
-}
-
-/** Collects the findings of a discovery: one line each of `check`'s table. */
-class Findings {
-  readonly list: Finding[] = [];
-  ok(item: string, where: string, detail: string) {
-    this.list.push(finding({ item, severity: "ok", where, detail }));
-  }
-  bad(item: string, where: string, detail: string, hint?: string) {
-    this.list.push(finding({ item, severity: "error", where, detail, hint }));
-  }
-  get failed(): boolean {
-    return this.list.some((f) => f.severity === "error");
-  }
-}
-
 export async function discover(
   root: ImageRoot,
   options: DiscoverOptions = {},
 ): Promise<{ contract?: Contract; isoYaml?: Contract["isoYaml"]; findings: Finding[] }> {
   const f = new Findings();
-  const kernel = await findKernel(root, options.kernelVersion, f);
+  const kernels = await findKernels(
+    root,
+    { requested: options.kernelVersion, defaultOnly: options.defaultKernelOnly },
+    f,
+  );
   const vendor = await findVendor(root, options.vendor, f);
   const efi = vendor ? await findEfiFiles(root, vendor, f) : {};
   const biosModules = options.noBios ? undefined : await findBiosModules(root, f);
@@ -122,7 +79,11 @@ export async function discover(
   return {
     isoYaml,
     contract: {
-      ...kernel!,
+      kernelVersion: kernels!.default.version,
+      kernel: kernels!.default.kernel,
+      initramfs: kernels!.default.initramfs,
+      kernelReason: kernels!.reason,
+      otherKernels: kernels!.others,
       vendor: vendor!,
       shim: efi.shim!,
       mm: efi.mm!,
@@ -134,136 +95,6 @@ export async function discover(
     },
     findings: f.list,
   };
-}
-
-/** How one of several candidates (kernels, vendors) is named in findings. */
-interface Choice {
-  item: string;
-  /** The option that picks one, e.g. "--kernel VERSION". */
-  option: string;
-  /** Singular and plural, e.g. "kernel", "kernels". */
-  noun: [string, string];
-  /** Where a candidate is (or all are, for "*"). */
-  where: (name: string) => string;
-  /** Detail and hint when there is none. */
-  none: [string, string];
-}
-
-/**
- * The one candidate to use: the one asked for, or the only one. Never picks one
- * of several silently: a finding says which there are and how to choose.
- */
-function pickOne(
-  choice: Choice,
-  candidates: string[],
-  requested: string | undefined,
-  f: Findings,
-): string | undefined {
-  const flag = choice.option.split(" ")[0];
-  if (requested !== undefined) {
-    if (candidates.includes(requested)) return requested;
-    const has = candidates.length ? `the image has: ${candidates.join(", ")}` : undefined;
-    f.bad(
-      choice.item,
-      choice.where(requested),
-      `${flag} ${requested}: no such ${choice.noun[0]}`,
-      has,
-    );
-    return undefined;
-  }
-  if (candidates.length === 1) return candidates[0];
-  if (candidates.length === 0) f.bad(choice.item, choice.where("*"), ...choice.none);
-  else {
-    f.bad(
-      choice.item,
-      choice.where("*"),
-      `several ${choice.noun[1]}: ${candidates.join(", ")}`,
-      `pick one with ${choice.option}`,
-    );
-  }
-  return undefined;
-}
-
-/** The kernel and its initramfs, in /usr/lib/modules/<version>/. */
-async function findKernel(root: ImageRoot, requested: string | undefined, f: Findings) {
-  const versions: string[] = [];
-  for (const name of await root.list(MODULES_DIR)) {
-    if (await root.file(`${MODULES_DIR}/${name}/vmlinuz`)) versions.push(name);
-  }
-  const kernelVersion = pickOne(
-    {
-      item: "kernel",
-      option: "--kernel VERSION",
-      noun: ["kernel in the image", "kernels"],
-      where: (v) => `${MODULES_DIR}/${v}/vmlinuz`,
-      none: [
-        "no kernel found",
-        "install a kernel; Debian-family images keep it in /boot: cp /boot/vmlinuz-$KV /usr/lib/modules/$KV/vmlinuz",
-      ],
-    },
-    versions,
-    requested,
-    f,
-  );
-  if (!kernelVersion) return undefined;
-  const kernel = (await root.file(`${MODULES_DIR}/${kernelVersion}/vmlinuz`))!;
-  f.ok("kernel", kernel.imagePath, `${kernelVersion}, ${mib(kernel.size)}`);
-  const initramfsPath = `${MODULES_DIR}/${kernelVersion}/initramfs.img`;
-  const initramfs = await root.file(initramfsPath);
-  if (!initramfs) {
-    f.bad(
-      "initramfs",
-      initramfsPath,
-      "no initramfs",
-      `build one that can boot a live root: dracut --no-hostonly --add dmsquash-live ${
-        shellQuote(initramfsPath)
-      } ${shellQuote(kernelVersion)}`,
-    );
-    return undefined;
-  }
-  f.ok("initramfs", initramfs.imagePath, mib(initramfs.size));
-  return { kernelVersion, kernel, initramfs };
-}
-
-/** The UEFI vendor: the directory name under /usr/lib/efi/shim/*\/EFI/ (BOOT is not one). */
-async function findVendor(root: ImageRoot, requested: string | undefined, f: Findings) {
-  const vendors = new Set<string>();
-  for (const version of await root.list(SHIM_DIR)) {
-    for (const name of await root.list(`${SHIM_DIR}/${version}/EFI`)) {
-      if (name.toUpperCase() !== "BOOT") vendors.add(name);
-    }
-  }
-  const vendor = pickOne(
-    {
-      item: "vendor",
-      option: "--vendor NAME",
-      noun: ["vendor directory", "vendor directories"],
-      where: (v) => `${SHIM_DIR}/*/EFI/${v}`,
-      none: [
-        "no UEFI vendor directory",
-        "install shim (Fedora: shim-x64), or create /usr/lib/efi/shim/<version>/EFI/<vendor>/ naming the directory under /boot/efi/EFI/ that holds shim",
-      ],
-    },
-    [...vendors],
-    requested,
-    f,
-  );
-  if (vendor) f.ok("vendor", `${SHIM_DIR}/*/EFI/${vendor}`, vendor);
-  return vendor;
-}
-
-/** shim, the MOK manager and the CD GRUB in /boot/efi/EFI/<vendor>/. */
-async function findEfiFiles(root: ImageRoot, vendor: string, f: Findings) {
-  const efi: Partial<Record<keyof typeof EFI_FILES, Resolved>> = {};
-  for (const [key, { file, packages }] of Object.entries(EFI_FILES)) {
-    const imagePath = `/boot/efi/EFI/${vendor}/${file}`;
-    const found = await root.file(imagePath);
-    if (found) {
-      efi[key as keyof typeof EFI_FILES] = found;
-      f.ok(file, found.imagePath, mib(found.size));
-    } else f.bad(file, imagePath, `no ${file}`, `install it: ${packages}`);
-  }
-  return efi;
 }
 
 /** GRUB's BIOS modules: copied to the ISO and used to make the El Torito image. */
@@ -355,8 +186,4 @@ async function findOsRelease(root: ImageRoot, f: Findings) {
   const osRelease = parseOsRelease(file.text);
   f.ok("os-release", file.resolved.imagePath, osRelease.PRETTY_NAME ?? "");
   return osRelease;
-}
-
-function mib(bytes: number): string {
-  return `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
 }

@@ -46,22 +46,79 @@ Deno.test("discover: no kernel says where it looked and how to fix it", async ()
   });
 });
 
-Deno.test("discover: several kernels are listed, never picked silently; --kernel picks", async () => {
-  const second = async (r: string) => {
-    await put(r, "usr/lib/modules/6.2.0-b/vmlinuz", "k2");
-    await put(r, "usr/lib/modules/6.2.0-b/initramfs.img", "i2");
-  };
-  await withTree(second, (result) => {
-    const f = errorOf(result, "kernel");
-    assert.match(f.detail, new RegExp(`several kernels: ${KVER}, 6.2.0-b`));
-    assert.match(f.hint!, /--kernel/);
+/** Kernels 6.9.12 and 6.10.3 besides KVER (6.1.0-test), each with an initramfs. */
+async function threeKernels(r: string) {
+  for (const v of ["6.9.12", "6.10.3"]) {
+    await put(r, `usr/lib/modules/${v}/vmlinuz`, `kernel ${v}`);
+    await put(r, `usr/lib/modules/${v}/initramfs.img`, `initramfs ${v}`);
+  }
+}
+
+Deno.test("discover: several kernels: the highest by version order is the default, the others follow newest first", async () => {
+  await withTree(threeKernels, ({ contract, findings }) => {
+    assert.ok(contract);
+    assert.equal(
+      contract.kernelVersion,
+      "6.10.3",
+      "6.10 is newer than 6.9, though not in text order",
+    );
+    assert.match(contract.kernelReason, /highest version of 3/);
+    assert.deepEqual(contract.otherKernels.map((k) => k.version), ["6.9.12", KVER]);
+    assert.equal(
+      contract.otherKernels[0].initramfs.imagePath,
+      "/usr/lib/modules/6.9.12/initramfs.img",
+    );
+    const kernels = findings.filter((f) => f.item === "kernel");
+    assert.equal(kernels.length, 3);
+    assert.match(kernels[1].detail, /also on the ISO at \/images\/pxeboot\/6\.9\.12\/vmlinuz/);
   });
-  await withTree(second, ({ contract }) => {
-    assert.equal(contract?.kernelVersion, "6.2.0-b");
-  }, { kernelVersion: "6.2.0-b" });
-  await withTree(second, (result) => {
-    assert.match(errorOf(result, "kernel").detail, /--kernel 9: no such kernel/);
+  await withTree(threeKernels, ({ contract }) => {
+    assert.equal(contract?.kernelVersion, "6.9.12");
+    assert.equal(contract?.kernelReason, "default (--kernel)");
+    assert.deepEqual(contract?.otherKernels.map((k) => k.version), ["6.10.3", KVER]);
+  }, { kernelVersion: "6.9.12" });
+  await withTree(threeKernels, ({ contract }) => {
+    assert.equal(contract?.kernelVersion, "6.10.3");
+    assert.deepEqual(contract?.otherKernels, []);
+  }, { defaultKernelOnly: true });
+  await withTree(threeKernels, (result) => {
+    const f = errorOf(result, "kernel");
+    assert.match(f.detail, /--kernel 9: no such kernel/);
+    assert.match(f.hint!, new RegExp(`6\\.10\\.3, 6\\.9\\.12, ${KVER}`));
   }, { kernelVersion: "9" });
+});
+
+Deno.test("discover: a kernel without initramfs is left out with a warning; the default is the highest that has one", async () => {
+  await withTree(async (r) => {
+    await threeKernels(r);
+    await remove(r, "usr/lib/modules/6.10.3/initramfs.img");
+  }, ({ contract, findings }) => {
+    assert.equal(contract?.kernelVersion, "6.9.12");
+    assert.deepEqual(contract?.otherKernels.map((k) => k.version), [KVER]);
+    const w = findings.find((f) => f.severity === "warning");
+    assert.match(w!.detail, /6\.10\.3: no initramfs.img beside it/);
+  });
+  await withTree(async (r) => {
+    await threeKernels(r);
+    await remove(r, "usr/lib/modules/6.10.3/initramfs.img");
+  }, (result) => {
+    assert.match(errorOf(result, "initramfs").hint!, /dracut .*6\.10\.3/);
+  }, { kernelVersion: "6.10.3" });
+});
+
+Deno.test("discover: a second kernel whose name cannot be a path on the ISO is left out", async () => {
+  await withTree(async (r) => {
+    for (const v of ["7.0 x", "-7.1", "7.2\nset"]) {
+      await put(r, `usr/lib/modules/${v}/vmlinuz`, "k");
+      await put(r, `usr/lib/modules/${v}/initramfs.img`, "i");
+    }
+  }, ({ contract, findings }) => {
+    assert.ok(contract);
+    assert.deepEqual(contract.otherKernels.map((k) => k.version), [KVER]);
+    const warnings = findings.filter((f) => f.severity === "warning");
+    assert.equal(warnings.length, 2, JSON.stringify(findings));
+    for (const w of findings) assert.doesNotMatch(w.detail, /\n/);
+  });
 });
 
 Deno.test("discover: a missing initramfs shows the dracut command", async () => {
@@ -84,6 +141,55 @@ Deno.test("discover: vendor directory missing or several", async () => {
   );
 });
 
+Deno.test("discover: EFI files in Fedora's package tree: the highest version wins and the finding says which", async () => {
+  await withTree(async (r) => {
+    await remove(r, "boot/efi/EFI/debian");
+    await remove(r, "usr/lib/efi/shim/15");
+    await put(r, "usr/lib/efi/shim/15.8-3/EFI/debian/shimx64.efi", "shim 15.8");
+    await put(r, "usr/lib/efi/shim/15.8-3/EFI/debian/mmx64.efi", "mm 15.8");
+    await put(r, "usr/lib/efi/shim/15.10-1/EFI/debian/shimx64.efi", "shim 15.10");
+    await put(r, "usr/lib/efi/shim/15.10-1/EFI/BOOT/BOOTX64.EFI", "fallback");
+    await put(r, "usr/lib/efi/grub2/2.12-1/EFI/debian/gcdx64.efi", "gcd");
+  }, ({ contract, findings }) => {
+    assert.ok(contract, JSON.stringify(findings));
+    assert.equal(contract.vendor, "debian");
+    assert.equal(contract.shim.imagePath, "/usr/lib/efi/shim/15.10-1/EFI/debian/shimx64.efi");
+    assert.equal(contract.mm.imagePath, "/usr/lib/efi/shim/15.8-3/EFI/debian/mmx64.efi");
+    assert.equal(contract.gcd.imagePath, "/usr/lib/efi/grub2/2.12-1/EFI/debian/gcdx64.efi");
+    const shim = findings.find((f) => f.item === "shimx64.efi")!;
+    assert.match(shim.detail, /version 15\.10-1, the highest of 15\.10-1, 15\.8-3/);
+  });
+});
+
+Deno.test("discover: EFI files only in bootupd's payload: vendor and files from there", async () => {
+  await withTree(async (r) => {
+    await remove(r, "boot/efi/EFI/debian");
+    await remove(r, "usr/lib/efi");
+    for (const f of ["shimx64.efi", "mmx64.efi", "gcdx64.efi"]) {
+      await put(r, `usr/lib/bootupd/updates/EFI/fedora/${f}`, f);
+    }
+    await put(r, "usr/lib/bootupd/updates/EFI/BOOT/BOOTX64.EFI", "fallback");
+  }, ({ contract, findings }) => {
+    assert.ok(contract, JSON.stringify(findings));
+    assert.equal(contract.vendor, "fedora");
+    assert.equal(contract.gcd.imagePath, "/usr/lib/bootupd/updates/EFI/fedora/gcdx64.efi");
+    assert.equal(
+      findings.find((f) => f.item === "vendor")!.where,
+      "/usr/lib/bootupd/updates/EFI/fedora",
+    );
+    assert.match(findings.find((f) => f.item === "mmx64.efi")!.detail, /bootupd/);
+  });
+});
+
+Deno.test("discover: the contract's /boot/efi comes before the package tree and bootupd", async () => {
+  await withTree(async (r) => {
+    await put(r, "usr/lib/efi/shim/16/EFI/debian/shimx64.efi", "newer shim");
+    await put(r, "usr/lib/bootupd/updates/EFI/debian/shimx64.efi", "bootupd shim");
+  }, ({ contract }) => {
+    assert.equal(contract?.shim.imagePath, "/boot/efi/EFI/debian/shimx64.efi");
+  });
+});
+
 Deno.test("discover: missing EFI binaries name the packages", async () => {
   for (
     const [file, pkg] of [["shimx64.efi", "shim-signed"], ["mmx64.efi", "shim-helpers"], [
@@ -92,7 +198,12 @@ Deno.test("discover: missing EFI binaries name the packages", async () => {
     ]]
   ) {
     await withTree((r) => remove(r, `boot/efi/EFI/debian/${file}`), (result) => {
-      assert.match(errorOf(result, file).hint!, new RegExp(pkg));
+      const f = errorOf(result, file);
+      assert.match(f.hint!, new RegExp(pkg));
+      assert.match(
+        f.detail,
+        /also looked in \/usr\/lib\/efi\/\*\/\*\/EFI\/debian\/ and \/usr\/lib\/bootupd/,
+      );
     });
   }
 });

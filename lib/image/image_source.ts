@@ -14,6 +14,8 @@ export interface ImageSource {
   name: string;
   /** The host directory that is the image's `/`. */
   rootDir: string;
+  /** The image's creation time in seconds (not for --rootfs trees). */
+  created?: number;
 }
 
 export async function openSource(
@@ -34,10 +36,10 @@ export async function openSource(
     return { name: spec.rootfs, rootDir };
   }
   const podman = (await requireTools(["podman"])).get("podman")!;
-  const id = await imageId(podman, spec.image!);
+  const { id, created } = await imageId(podman, spec.image!);
   const rootDir = await mountImage(podman, id);
   cleanup.defer(`unmount ${spec.image}`, () => unmountImage(podman, id));
-  return { name: spec.image!, rootDir };
+  return { name: spec.image!, rootDir, created };
 }
 
 /**

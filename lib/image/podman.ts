@@ -2,10 +2,16 @@
 import { InputError, ToolError } from "../errors.ts";
 import { run } from "../run.ts";
 
-/** Resolves a reference (localhost/img, an ID) to the image ID, or fails with exit 2. */
-export async function imageId(podman: string, ref: string): Promise<string> {
+/**
+ * Resolves a reference (localhost/img, an ID) to the image ID and its creation
+ * time (seconds), or fails with exit 2.
+ */
+export async function imageId(
+  podman: string,
+  ref: string,
+): Promise<{ id: string; created?: number }> {
   if (ref.startsWith("-")) throw new InputError(`"${ref}" is not an image name`);
-  const r = await run(podman, ["image", "inspect", "--format", "{{.Id}}", ref]);
+  const r = await run(podman, ["image", "inspect", "--format", "{{.Id}} {{.Created.Unix}}", ref]);
   if (r.code !== 0) {
     if (/image not known|no such image|failed to find image/i.test(r.stderr)) {
       throw new InputError(
@@ -15,7 +21,8 @@ export async function imageId(podman: string, ref: string): Promise<string> {
     }
     throw new ToolError(`podman image inspect ${ref} failed: ${lastLine(r.stderr)}`);
   }
-  return r.stdout.trim();
+  const [id, created] = r.stdout.trim().split(" ");
+  return /^-?\d+$/.test(created ?? "") ? { id, created: Number(created) } : { id };
 }
 
 /** Mounts an image and returns its root directory. Needs root (podman's image mount does). */

@@ -11,6 +11,24 @@ export const LIVE_ROOT = "/LiveOS/squashfs.img";
 export const KERNEL = "/images/pxeboot/vmlinuz";
 export const INITRD = "/images/pxeboot/initrd.img";
 
+/**
+ * A kernel's paths on the ISO: the default one at KERNEL and INITRD, every
+ * other in a directory named for its version beside them.
+ */
+export function kernelPaths(version?: string): { kernel: string; initrd: string } {
+  if (version === undefined) return { kernel: KERNEL, initrd: INITRD };
+  return {
+    kernel: `/images/pxeboot/${version}/vmlinuz`,
+    initrd: `/images/pxeboot/${version}/initrd.img`,
+  };
+}
+
+/**
+ * The marker file Debian's and Ubuntu's CD GRUB search for to find their
+ * medium (`search --file /.disk/info`) before reading /boot/grub/grub.cfg.
+ */
+export const DISK_INFO = "/.disk/info";
+
 /** The FAT image that is also appended to the ISO as its EFI system partition. */
 export const EFI_IMAGE = "/images/efiboot.img";
 

@@ -5,7 +5,7 @@
 import { splitCommandLine } from "./cmdline.ts";
 import { InputError } from "../errors.ts";
 import type { IsoEntry, ParsedIsoConfig } from "./iso_config.ts";
-import { INITRD, KERNEL } from "./layout.ts";
+import { INITRD, KERNEL, kernelPaths } from "./layout.ts";
 import { liveRootLabels } from "./label.ts";
 
 export const DEFAULT_TIMEOUT = 10;
@@ -40,6 +40,8 @@ export interface MenuOptions {
   noExtraEntries?: boolean;
   /** The image can check its medium (rd.live.check needs checkisomd5 in the initramfs). */
   mediaCheck?: boolean;
+  /** Versions of the kernels on the ISO besides the default one, newest first. */
+  otherKernels?: string[];
 }
 
 /** Arguments of the generated entry, before iso.yaml's kernel_args. */
@@ -100,7 +102,13 @@ function entryFromYaml(
     }
   }
   const [kernel, ...args] = words;
-  for (const [key, path, expected] of [["linux", kernel, KERNEL], ["initrd", initrd, INITRD]]) {
+  const onIso = [undefined, ...options.otherKernels ?? []].map(kernelPaths);
+  for (
+    const [key, path, expected, known] of [
+      ["linux", kernel, KERNEL, onIso.map((k) => k.kernel)],
+      ["initrd", initrd, INITRD, onIso.map((k) => k.initrd)],
+    ] as const
+  ) {
     // A path that starts with "-" would be read as an option (initrd --nounzip).
     if (!path.startsWith("/")) {
       throw new InputError(
@@ -108,7 +116,7 @@ function entryFromYaml(
         `use ${expected}`,
       );
     }
-    if (path !== expected) {
+    if (!known.includes(path)) {
       warnings.push(`${at(key)}: ${path} is not on the ISO (cniso puts it at ${expected})`);
     }
   }
@@ -153,9 +161,9 @@ function checkLabels(
   }
 }
 
-/** The entry made when iso.yaml has none: the live root, plus kernel_args. */
 /**
- * The menu made when iso.yaml has no entries: the live system, and, as
+ * The menu made when iso.yaml has no entries: the live system (one entry per
+ * kernel, the default first), and, as
  * Fedora's and Debian's live media offer, the same after checking the medium
  * (rd.live.check verifies the MD5 implanted in the ISO; only when the image has
  * checkisomd5) and in basic graphics (nomodeset). kernel_args go to each.
@@ -178,15 +186,19 @@ function generatedEntries(
   });
   const given = options.generatedName;
   const name = given && !CONTROL.test(given) && !given.startsWith("-") ? given : label;
-  const entry = (suffix: string, more: readonly string[]): MenuEntry => ({
+  const entry = (suffix: string, more: readonly string[], version?: string): MenuEntry => ({
     name: name + suffix,
-    kernel: KERNEL,
+    kernel: kernelPaths(version).kernel,
     args: [...liveArgs(label), ...more, ...extra],
-    initrd: INITRD,
+    initrd: kernelPaths(version).initrd,
   });
-  if (options.noExtraEntries) return [entry("", [])];
-  return [
+  const kernels = [
     entry("", []),
+    ...(options.otherKernels ?? []).map((v) => entry(` (kernel ${v})`, [], v)),
+  ];
+  if (options.noExtraEntries) return kernels;
+  return [
+    ...kernels,
     // Without checkisomd5 in the initramfs, dracut refuses to boot an rd.live.check entry.
     ...(options.mediaCheck ? [entry(EXTRA_ENTRIES.check.suffix, EXTRA_ENTRIES.check.args)] : []),
     entry(EXTRA_ENTRIES.basic.suffix, EXTRA_ENTRIES.basic.args),

@@ -83,3 +83,31 @@ Deno.test("menu: entries at unusual paths warn", () => {
   );
   assert.match(warnings[0], /\/boot\/vmlinuz is not on the ISO/);
 });
+
+Deno.test("menu: several kernels: one generated entry each, the default first, then the extras", () => {
+  const { menu } = buildMenu(undefined, "L-1", {
+    generatedName: "OS",
+    otherKernels: ["6.9.12", "6.1.0"],
+  });
+  assert.deepEqual(menu.entries.map((e) => e.name), [
+    "OS",
+    "OS (kernel 6.9.12)",
+    "OS (kernel 6.1.0)",
+    "OS (basic graphics)",
+  ]);
+  assert.equal(menu.entries[0].kernel, "/images/pxeboot/vmlinuz");
+  assert.equal(menu.entries[1].kernel, "/images/pxeboot/6.9.12/vmlinuz");
+  assert.equal(menu.entries[1].initrd, "/images/pxeboot/6.9.12/initrd.img");
+  assert.equal(menu.defaultIndex, 0);
+  assert.ok(menu.entries[1].args.includes("root=live:CDLABEL=L-1"));
+});
+
+Deno.test("menu: iso.yaml entries may boot a kernel by its per-version paths", () => {
+  const body =
+    '    - name: A\n      linux: "/images/pxeboot/6.9.12/vmlinuz root=live:CDLABEL=L-1"\n' +
+    "      initrd: /images/pxeboot/6.9.12/initrd.img\n";
+  assert.deepEqual(buildMenu(yaml(body), "L-1", { otherKernels: ["6.9.12"] }).warnings, []);
+  const { warnings } = buildMenu(yaml(body), "L-1", { otherKernels: ["6.10.3"] });
+  assert.equal(warnings.length, 2);
+  assert.match(warnings[0], /6\.9\.12\/vmlinuz is not on the ISO/);
+});
