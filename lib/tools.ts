@@ -14,6 +14,7 @@ export interface ToolInfo {
 export const TOOLS = {
   podman: { names: ["podman"], debian: "podman", fedora: "podman" },
   mksquashfs: { names: ["mksquashfs"], debian: "squashfs-tools", fedora: "squashfs-tools" },
+  "mkfs.erofs": { names: ["mkfs.erofs"], debian: "erofs-utils", fedora: "erofs-utils" },
   xorriso: { names: ["xorriso"], debian: "xorriso", fedora: "xorriso" },
   "grub-mkimage": {
     names: ["grub2-mkimage", "grub-mkimage"],
@@ -84,7 +85,12 @@ export async function requireTools(tools: ToolName[]): Promise<Map<ToolName, str
   return found;
 }
 
-/** The tools `cniso build` runs. */
+/** The tools `cniso build` runs (with the live root's filesystem tool first). */
+export function buildTools(rootfsType: "squashfs" | "erofs"): ToolName[] {
+  return [rootfsType === "erofs" ? "mkfs.erofs" : "mksquashfs", ...BUILD_TOOLS.slice(1)];
+}
+
+/** The tools `cniso build` runs for a squashfs live root. */
 export const BUILD_TOOLS: ToolName[] = [
   "mksquashfs",
   "xorriso",

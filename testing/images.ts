@@ -85,6 +85,27 @@ export function testImage(name: TestImageName): Promise<string> {
   return fixtures.get(name)!;
 }
 
+export const SID_BASE = "localhost/cniso-base:sid";
+let sid: Promise<string> | undefined;
+
+/**
+ * A Debian sid image (kernel 7.x, dracut-ng, GRUB 2.14) laid out as the
+ * contract's upstream Debian example does it (tests/fixtures/images/sid).
+ */
+export function sidImage(): Promise<string> {
+  sid ??= (async () => {
+    await $`bash ${REPO}/examples/make-base.sh ${SID_BASE} sid`;
+    const baseId = (await $`podman image inspect --format {{.Id}} ${SID_BASE}`.text()).trim();
+    return await buildCached(
+      "localhost/cniso-test-sid",
+      path.join(REPO, "tests/fixtures/images/sid"),
+      { BASE: SID_BASE },
+      baseId,
+    );
+  })();
+  return sid;
+}
+
 let builder: Promise<string> | undefined;
 
 /** cniso's builder image (Containerfile), built once per run by scripts/build-image.sh. */

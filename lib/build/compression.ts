@@ -6,21 +6,27 @@
 import { InputError } from "../errors.ts";
 
 export interface Compression {
-  algorithm: "zstd" | "gzip" | "xz" | "lz4";
+  algorithm: "zstd" | "gzip" | "xz" | "lz4" | "lz4hc";
   level?: number;
   /** The squashfs block size in bytes; undefined: mksquashfs's (128 KiB). */
   blockSize?: number;
 }
 
-const LEVELS = { zstd: [1, 22], gzip: [1, 9], xz: undefined, lz4: undefined } as const;
+const LEVELS = {
+  zstd: [1, 22],
+  gzip: [1, 9],
+  xz: undefined,
+  lz4: undefined,
+  lz4hc: undefined,
+} as const;
 /** mksquashfs takes blocks of 4 KiB to 1 MiB, powers of two. */
 const BLOCK_SIZES = [4, 8, 16, 32, 64, 128, 256, 512, 1024].map((k) => k * 1024);
-const HINT = "use ALG[:LEVEL][:BLOCK]: zstd, zstd:LEVEL (1-22), gzip, gzip:LEVEL (1-9), xz or " +
-  "lz4, and a block size from 4K to 1M (powers of two), e.g. zstd:6:1M or xz:1M";
+const HINT = "use ALG[:LEVEL][:BLOCK]: zstd, zstd:LEVEL (1-22), gzip, gzip:LEVEL (1-9), xz, " +
+  "lz4 or lz4hc, and a block size from 4K to 1M (powers of two), e.g. zstd:6:1M or xz:1M";
 
 /** Parses the option. The default, zstd:3, is fast and small. */
 export function parseCompression(text: string): Compression {
-  const m = /^(zstd|gzip|xz|lz4)(?::(\d+))?(?::(\d+)([KM]))?$/i.exec(text);
+  const m = /^(zstd|gzip|xz|lz4hc|lz4)(?::(\d+))?(?::(\d+)([KM]))?$/i.exec(text);
   if (!m) throw new InputError(`--compression ${text}: unknown compression`, HINT);
   const algorithm = m[1].toLowerCase() as Compression["algorithm"];
   const blockSize = m[3] === undefined ? undefined : blockBytes(text, Number(m[3]), m[4]);
@@ -55,7 +61,8 @@ export function formatCompression(c: Compression): string {
 }
 
 export function mksquashfsCompressionArgs(c: Compression): string[] {
-  const args = ["-comp", c.algorithm];
+  // squashfs's lz4 has a high-compression mode: the same format, decompressed as fast.
+  const args = c.algorithm === "lz4hc" ? ["-comp", "lz4", "-Xhc"] : ["-comp", c.algorithm];
   if (c.level !== undefined) args.push("-Xcompression-level", `${c.level}`);
   if (c.blockSize !== undefined) args.push("-b", `${c.blockSize}`);
   return args;

@@ -22,6 +22,7 @@ import {
 import { shellQuote } from "../terminal.ts";
 import type { ToolName } from "../tools.ts";
 import { type Compression, mksquashfsCompressionArgs } from "./compression.ts";
+import { erofsUuid, mkfsErofsArgs } from "./erofs.ts";
 import { excludeFile } from "./exclude.ts";
 import { epochEnv, fatSerial } from "./source_date.ts";
 import { xorrisoArgs } from "./xorriso.ts";
@@ -87,6 +88,8 @@ export interface PlanInput {
   excludes?: string[];
   /** Every time the tools write (source_date.ts). */
   epoch: number;
+  /** The live root's file system (default squashfs). */
+  rootfsType?: "squashfs" | "erofs";
 }
 
 /** The files the build makes in its work directory. */
@@ -112,7 +115,9 @@ export function makePlan(input: PlanInput): Plan {
   const esp = espPlacements(input.contract, files);
   const iso = isoPlacements(input.contract, files, esp, bios);
   const stages = [
-    squashfsStage(input, files, excludes.length > 0),
+    input.rootfsType === "erofs"
+      ? erofsStage(input, files, excludes)
+      : squashfsStage(input, files, excludes.length > 0),
     ...(bios ? [eltoritoStage(files)] : []),
     espStage(esp, files, espSizeKiB(input.contract, input.grubConfig), input.epoch),
     isoStage(input, files, iso, bios),
@@ -206,6 +211,19 @@ function squashfsStage(input: PlanInput, files: WorkFiles, exclude: boolean): St
   if (exclude) args.push("-wildcards", "-ef", files.excludes);
   args.push(...mksquashfsCompressionArgs(input.compression));
   return { title, steps: [{ ...tool(title, "mksquashfs", args), env: epochEnv(input.epoch) }] };
+}
+
+/** EROFS (--rootfs-type erofs): the same file name, which dracut tells apart by content. */
+function erofsStage(input: PlanInput, files: WorkFiles, excludes: string[]): Stage {
+  const title = "EROFS of the image";
+  const args = mkfsErofsArgs({
+    output: files.squashfs,
+    rootDir: input.rootDir,
+    compression: input.compression,
+    uuid: erofsUuid(input.label, input.epoch),
+    excludes,
+  });
+  return { title, steps: [{ ...tool(title, "mkfs.erofs", args), env: epochEnv(input.epoch) }] };
 }
 
 function eltoritoStage(files: WorkFiles): Stage {

@@ -7,7 +7,7 @@ import { formatPlan, makePlan, planSteps } from "./plan.ts";
 import { makeTree, put } from "../../testing/tree.ts";
 
 async function planFor(
-  options: { noBios?: boolean; excludes?: string[] } = {},
+  options: { noBios?: boolean; excludes?: string[]; rootfsType?: "erofs" } = {},
   prepare: (root: string) => Promise<void> = async () => {},
 ) {
   const root = await makeTree();
@@ -25,6 +25,7 @@ async function planFor(
     compression: parseCompression("zstd"),
     excludes: options.excludes,
     epoch: 1700000000,
+    rootfsType: options.rootfsType,
   });
   await Deno.remove(root, { recursive: true });
   return { plan, root };
@@ -219,4 +220,16 @@ Deno.test("plan: named stages, each one line of progress", async () => {
   assert.deepEqual(efi, ["mkfs.fat", "mmd", "mcopy", "mcopy", "mcopy", "mcopy"]);
   const bare = await planFor({ noBios: true });
   assert.ok(!bare.plan.stages.some((s) => s.title.includes("BIOS")));
+});
+
+Deno.test("plan: --rootfs-type erofs makes the live root with mkfs.erofs, at the same path", async () => {
+  const { plan, root } = await planFor({ rootfsType: "erofs", excludes: ["var/lib/rpm"] });
+  assert.equal(plan.stages[0].title, "EROFS of the image");
+  const step = plan.stages[0].steps[0];
+  assert.equal(step.tool, "mkfs.erofs");
+  assert.deepEqual(step.args.slice(-2), ["/out/.cniso-x/squashfs.img", root]);
+  assert.ok(step.args.includes("--exclude-regex=^var/lib/rpm$"));
+  assert.equal(step.env?.SOURCE_DATE_EPOCH, "1700000000");
+  assert.match(step.args.find((a) => a.startsWith("-U"))!, /^-U[0-9a-f-]{36}$/);
+  assert.ok(plan.iso.some((p) => p.target === "/LiveOS/squashfs.img"));
 });

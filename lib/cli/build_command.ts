@@ -1,6 +1,11 @@
 /** `cniso build`: convert a contract image into a hybrid BIOS+UEFI live ISO. */
 import * as path from "node:path";
 import { parseCompression } from "../build/compression.ts";
+import {
+  checkErofsCompression,
+  EROFS_DEFAULT_COMPRESSION,
+  erofsCompressors,
+} from "../build/erofs.ts";
 import { parseExcludes } from "../build/exclude.ts";
 import { execute, progressSteps } from "../build/executor.ts";
 import { inspect, type Inspection, inspectionError } from "../build/inspect.ts";
@@ -20,7 +25,8 @@ import {
   resolveMode,
 } from "../progress.ts";
 import { printable, printableLines } from "../terminal.ts";
-import { BUILD_TOOLS, requireTools, type ToolName } from "../tools.ts";
+import { buildTools, requireTools, type ToolName } from "../tools.ts";
+import { run } from "../run.ts";
 import {
   HELP_OPTION,
   IMAGE_OPTIONS,
@@ -29,6 +35,7 @@ import {
   oneOf,
   optionsHelp,
   parseOptions,
+  rootfsType,
 } from "./options.ts";
 
 export const BUILD_OPTIONS = {
@@ -126,7 +133,10 @@ async function buildWith(args: string[], progress: Progress): Promise<number> {
   }
   oneOf("progress", values.progress, PROGRESS_MODES, "auto");
   const spec = imageOrRootfs("build", positionals, values.rootfs);
-  const compression = parseCompression(values.compression ?? "zstd");
+  const rootfs = rootfsType(values["rootfs-type"]);
+  const compression = parseCompression(
+    values.compression ?? (rootfs === "erofs" ? EROFS_DEFAULT_COMPRESSION : "zstd"),
+  );
   const excludes = parseExcludes(values.exclude ?? []);
   // A SOURCE_DATE_EPOCH the tools cannot take is found before anything is mounted.
   const epochVariable = Deno.env.get("SOURCE_DATE_EPOCH");
@@ -135,7 +145,10 @@ async function buildWith(args: string[], progress: Progress): Promise<number> {
   const owner = parseOwner(values.chown);
   const dryRun = values["dry-run"] ?? false;
   // Look the tools up before mounting anything: a missing one is found in a second.
-  const tools = dryRun ? new Map() : await requireTools(BUILD_TOOLS);
+  const tools = dryRun ? new Map() : await requireTools(buildTools(rootfs));
+  if (rootfs === "erofs" && !dryRun) {
+    checkErofsCompression(compression, await installedErofsCompressors(tools.get("mkfs.erofs")!));
+  }
 
   return await withCleanup(async (cleanup, signal) => {
     const source = await openSource(spec, cleanup);
@@ -150,6 +163,7 @@ async function buildWith(args: string[], progress: Progress): Promise<number> {
       compression,
       excludes,
       epoch: date.epoch,
+      rootfsType: rootfs,
     };
     if (dryRun) {
       const workDir = path.join(path.dirname(isoPath), ".cniso-XXXXXX");
@@ -244,6 +258,12 @@ function buildNotes(ready: NonNullable<Inspection["ready"]>, date: SourceDate): 
       new Date(date.epoch * 1000).toISOString()
     })`,
   ];
+}
+
+/** The compressors the installed mkfs.erofs has (its help lists them). */
+async function installedErofsCompressors(exe: string): Promise<string[] | undefined> {
+  const r = await run(exe, ["--help"], { signal: AbortSignal.timeout(30_000) });
+  return erofsCompressors(r.stdout + r.stderr);
 }
 
 function parseOwner(text: string | undefined): { uid: number; gid: number } | undefined {

@@ -46,6 +46,14 @@ export const IMAGE_OPTIONS = {
     value: "NAME",
     help: ["pick this EFI vendor directory when there are several"],
   },
+  "rootfs-type": {
+    type: "string",
+    value: "TYPE",
+    help: [
+      "the live root's file system: squashfs (default) or erofs",
+      "(needs the image's dracut to mount EROFS: checked)",
+    ],
+  },
   "no-bios": {
     type: "boolean",
     help: ["UEFI-only ISO: GRUB's i386-pc modules are not needed"],
@@ -124,9 +132,17 @@ export function inspectOptions(values: Values<typeof IMAGE_OPTIONS>): InspectOpt
     defaultKernelOnly: values["default-kernel-only"],
     vendor: values.vendor,
     noBios: values["no-bios"],
+    rootfsType: rootfsType(values["rootfs-type"]),
     allowLabelMismatch: values["allow-label-mismatch"],
     noExtraEntries: values["no-extra-entries"],
   };
+}
+
+export const ROOTFS_TYPES = ["squashfs", "erofs"] as const;
+
+/** --rootfs-type's value. */
+export function rootfsType(value: string | undefined): (typeof ROOTFS_TYPES)[number] {
+  return oneOf("rootfs-type", value, ROOTFS_TYPES, "squashfs");
 }
 
 /** The one IMAGE, or --rootfs DIR: exactly one of them. */

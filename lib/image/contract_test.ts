@@ -128,7 +128,10 @@ Deno.test("discover: a missing initramfs shows the dracut command", async () => 
 });
 
 Deno.test("discover: vendor directory missing or several", async () => {
-  await withTree((r) => remove(r, "usr/lib/efi"), (result) => {
+  await withTree(async (r) => {
+    await remove(r, "usr/lib/efi");
+    await remove(r, "boot/efi");
+  }, (result) => {
     assert.match(errorOf(result, "vendor").detail, /no UEFI vendor directory/);
   });
   await withTree(
@@ -178,6 +181,17 @@ Deno.test("discover: EFI files only in bootupd's payload: vendor and files from 
       "/usr/lib/bootupd/updates/EFI/fedora",
     );
     assert.match(findings.find((f) => f.item === "mmx64.efi")!.detail, /bootupd/);
+  });
+});
+
+Deno.test("discover: no /usr/lib/efi and no bootupd: the vendor is the /boot/efi/EFI directory that holds shim", async () => {
+  await withTree(async (r) => {
+    await remove(r, "usr/lib/efi");
+    await put(r, "boot/efi/EFI/BOOT/BOOTX64.EFI", "fallback");
+    await Deno.mkdir(`${r}/boot/efi/EFI/empty`, { recursive: true });
+  }, ({ contract, findings }) => {
+    assert.equal(contract?.vendor, "debian", JSON.stringify(findings));
+    assert.equal(findings.find((f) => f.item === "vendor")!.where, "/boot/efi/EFI/debian");
   });
 });
 

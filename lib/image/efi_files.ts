@@ -12,6 +12,7 @@ import { compareVersions } from "./version_order.ts";
 export const SHIM_DIR = "/usr/lib/efi/shim";
 const PACKAGES_DIR = "/usr/lib/efi";
 const BOOTUPD_DIR = "/usr/lib/bootupd/updates/EFI";
+const ESP_DIR = "/boot/efi/EFI";
 /** Packages and versions looked at, at most: a distribution has a handful. */
 const MAX_ENTRIES = 256;
 
@@ -45,7 +46,10 @@ async function vendorsIn(root: ImageRoot, dirs: string[]): Promise<string[]> {
   return [...vendors].sort();
 }
 
-/** The vendor: named by shim's package directory, or failing that by bootupd's. */
+/**
+ * The vendor: named by shim's package directory, or failing that by bootupd's,
+ * or failing both by the /boot/efi/EFI/ directory that holds shim.
+ */
 export async function findVendor(root: ImageRoot, requested: string | undefined, f: Findings) {
   const shimDirs = (await root.list(SHIM_DIR, MAX_ENTRIES)).map((v) => `${SHIM_DIR}/${v}/EFI`);
   let vendors = await vendorsIn(root, shimDirs);
@@ -53,6 +57,12 @@ export async function findVendor(root: ImageRoot, requested: string | undefined,
   if (vendors.length === 0) {
     vendors = await vendorsIn(root, [BOOTUPD_DIR]);
     if (vendors.length > 0) where = (v: string) => `${BOOTUPD_DIR}/${v}`;
+  }
+  if (vendors.length === 0) {
+    for (const v of await vendorsIn(root, [ESP_DIR])) {
+      if (await root.file(`${ESP_DIR}/${v}/${EFI_FILES.shim.file}`)) vendors.push(v);
+    }
+    if (vendors.length > 0) where = (v: string) => `${ESP_DIR}/${v}`;
   }
   const vendor = pickOne(
     {
@@ -84,7 +94,7 @@ export async function findEfiFiles(root: ImageRoot, vendor: string, f: Findings)
     } else {
       f.bad(
         file,
-        `/boot/efi/EFI/${vendor}/${file}`,
+        `${ESP_DIR}/${vendor}/${file}`,
         `no ${file} (also looked in ${PACKAGES_DIR}/*/*/EFI/${vendor}/ and ${BOOTUPD_DIR}/${vendor}/)`,
         `install it: ${packages}`,
       );
@@ -98,7 +108,7 @@ async function findOne(
   vendor: string,
   file: string,
 ): Promise<{ resolved: Resolved; note: string } | undefined> {
-  const contract = await root.file(`/boot/efi/EFI/${vendor}/${file}`);
+  const contract = await root.file(`${ESP_DIR}/${vendor}/${file}`);
   if (contract) return { resolved: contract, note: "" };
   const packaged = await newestPackaged(root, vendor, file);
   if (packaged) return packaged;

@@ -28,8 +28,17 @@ export const MAX_DECOMPRESSED = 4 * 1024 * 1024 * 1024;
  * unknown compression or a malformed archive, its tool is not installed, or
  * the probe ran past its bounds). Stops early when `signal` aborts.
  */
-export async function hasDmsquashLive(
+export function hasDmsquashLive(
   file: string,
+  signal?: AbortSignal,
+): Promise<boolean | undefined> {
+  return initramfsContains(file, NEEDLE, signal);
+}
+
+/** Whether the initramfs holds `needle` (a module's or file's name); same answers as above. */
+export async function initramfsContains(
+  file: string,
+  needle: string,
   signal?: AbortSignal,
 ): Promise<boolean | undefined> {
   const bounded = AbortSignal.any([
@@ -37,7 +46,7 @@ export async function hasDmsquashLive(
     ...(signal ? [signal] : []),
   ]);
   try {
-    const plain = await run("grep", ["-q", "-a", "-F", "-e", NEEDLE, file], { signal: bounded });
+    const plain = await run("grep", ["-q", "-a", "-F", "-e", needle, file], { signal: bounded });
     signal?.throwIfAborted();
     if (plain.code === 0) return true;
     if (bounded.aborted) return undefined;
@@ -46,7 +55,7 @@ export async function hasDmsquashLive(
     const head = await readAtMost(file, 8, offset);
     const compression = COMPRESSIONS.find((c) => c.magic.every((b, i) => head[i] === b));
     if (!compression) return undefined;
-    const found = await searchDecompressed(file, offset, compression.tool, bounded);
+    const found = await searchDecompressed(file, offset, compression.tool, needle, bounded);
     signal?.throwIfAborted();
     return found;
   } catch (e) {
@@ -62,6 +71,7 @@ async function searchDecompressed(
   file: string,
   offset: number,
   tool: string,
+  text: string,
   signal: AbortSignal,
 ): Promise<boolean | undefined> {
   const child = new Deno.Command(tool, {
@@ -74,7 +84,7 @@ async function searchDecompressed(
   const input = await Deno.open(file);
   await input.seek(offset, Deno.SeekMode.Start);
   const feeding = input.readable.pipeTo(child.stdin).catch(() => {});
-  const needle = new TextEncoder().encode(NEEDLE);
+  const needle = new TextEncoder().encode(text);
   let carry = new Uint8Array(0);
   let seen = 0;
   let found: boolean | undefined = false;
