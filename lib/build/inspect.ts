@@ -12,6 +12,7 @@ import {
   finding,
 } from "../image/contract.ts";
 import { CnisoError, InputError } from "../errors.ts";
+import { erofsSupport } from "../image/erofs_support.ts";
 import { renderGrubConfig } from "../iso/grub_config.ts";
 import type { ImageRoot } from "../image/image_root.ts";
 import { type ParsedIsoConfig, parseIsoConfig } from "../iso/iso_config.ts";
@@ -21,6 +22,8 @@ import { buildMenu, type Menu } from "../iso/menu.ts";
 export interface InspectOptions extends DiscoverOptions {
   allowLabelMismatch?: boolean;
   noExtraEntries?: boolean;
+  /** The live root's file system: EROFS is judged against the image's dracut and kernels. */
+  rootfsType?: "squashfs" | "erofs";
 }
 
 export interface Inspection {
@@ -51,6 +54,9 @@ export async function inspect(root: ImageRoot, options: InspectOptions): Promise
     }
   }
   if (!contract || !yamlOk) return { findings, warnings };
+  if (options.rootfsType === "erofs" && !(await erofsFinding(root, contract, findings))) {
+    return { findings, warnings };
+  }
 
   const label = parsed?.config.label ?? defaultLabel(contract.osRelease);
   const problem = labelProblem(label);
@@ -81,6 +87,8 @@ export async function inspect(root: ImageRoot, options: InspectOptions): Promise
       generatedName: contract.osRelease?.PRETTY_NAME,
       mediaCheck: contract.mediaCheck,
       otherKernels: contract.otherKernels.map((k) => k.version),
+      product: contract.osRelease?.NAME,
+      version: contract.osRelease?.VERSION_ID,
     });
     warnings.push(...menuWarnings);
     const grubConfig = renderGrubConfig({
@@ -101,6 +109,31 @@ export async function inspect(root: ImageRoot, options: InspectOptions): Promise
     fail("menu", contract.isoYaml?.imagePath ?? "(generated)", e);
     return { findings, warnings };
   }
+}
+
+/** Adds the EROFS verdict to the findings; false when EROFS cannot boot. */
+async function erofsFinding(root: ImageRoot, contract: Contract, findings: Finding[]) {
+  const verdict = await erofsSupport(root, contract);
+  const item = "EROFS live root";
+  if (verdict.problem) {
+    findings.push(finding({
+      item,
+      severity: "error",
+      where: "--rootfs-type erofs",
+      detail: verdict.problem,
+      hint: verdict.hint,
+    }));
+    return false;
+  }
+  findings.push(
+    finding({ item, severity: "ok", where: "--rootfs-type erofs", detail: verdict.detail }),
+  );
+  if (verdict.doubt) {
+    findings.push(
+      finding({ item, severity: "warning", where: "--rootfs-type erofs", detail: verdict.doubt }),
+    );
+  }
+  return true;
 }
 
 /** The error `build` stops with: every problem in the message, the hints below. */

@@ -211,3 +211,74 @@ Deno.test("grub: property: 2000 random menus render to configs GRUB parses, with
   // The generator must exercise both paths.
   assert.ok(rejected > 100, `only ${rejected} rejected`);
 });
+
+/** iso.yaml files shaped like the contract's upstream examples (live images and an installer). */
+const UPSTREAM_SHAPED = {
+  live: `label: "Desktop-Live"
+grub2:
+  timeout: 10
+  entries:
+    - name: "Desktop Live ISO"
+      linux: "/images/pxeboot/vmlinuz quiet rhgb root=live:CDLABEL=Desktop-Live enforcing=0 rd.live.image"
+      initrd: "/images/pxeboot/initrd.img"
+`,
+  installer: `label: "OS-bootc-Installer"
+grub2:
+  entries:
+    - name: "Install OS (bootc)"
+      linux: "/images/pxeboot/vmlinuz inst.stage2=hd:LABEL=OS-bootc-Installer console=tty0 inst.text selinux=0"
+      initrd: "/images/pxeboot/initrd.img"
+`,
+  templated: `label: "Tmpl-Live"
+grub2:
+  timeout: "0"
+  entries:
+    - name: "Start \${product} \${version}"
+      linux: "\${kernelpath} \${root} quiet rhgb"
+      initrd: "\${initrdpath}"
+    - name: "Install \${product}"
+      linux: "\${kernelpath} inst.stage2=hd:LABEL=\${isolabel} quiet"
+      initrd: "\${initrdpath}"
+`,
+};
+
+Deno.test("grub config: iso.yaml shaped like upstream's examples parses, renders, passes grub-script-check and the label check", async () => {
+  const configs: string[] = [];
+  for (const [name, text] of Object.entries(UPSTREAM_SHAPED)) {
+    const parsed = parseIsoConfig(text, `${name}.yaml`);
+    const label = parsed.config.label!;
+    const { menu, warnings } = buildMenu(parsed, label, { product: "OS", version: "42" });
+    assert.deepEqual(warnings, [], name);
+    assert.equal(menu.defaultIndex, 0, "no default: the first entry");
+    configs.push(renderGrubConfig({ menu, label, source: name }));
+  }
+  assert.deepEqual(await grubScriptCheck(configs), []);
+  assert.match(configs[0], /^set timeout=10$/m);
+  assert.match(configs[0], /'quiet' 'rhgb' 'root=live:CDLABEL=Desktop-Live' 'enforcing=0'/);
+  assert.match(configs[1], /'inst\.stage2=hd:LABEL=OS-bootc-Installer'/);
+  // Template variables substituted as the reference does; timeout 0 boots at once.
+  assert.match(configs[2], /^set timeout=0$/m);
+  assert.match(configs[2], /menuentry 'Start OS 42'/);
+  assert.match(
+    configs[2],
+    /linux '\/images\/pxeboot\/vmlinuz' 'root=live:CDLABEL=Tmpl-Live' 'rd\.live\.image' 'rd\.live\.overlay\.overlayfs=1' 'quiet' 'rhgb'/,
+  );
+  assert.match(configs[2], /initrd '\/images\/pxeboot\/initrd\.img'/);
+  assert.match(configs[2], /'inst\.stage2=hd:LABEL=Tmpl-Live'/);
+});
+
+Deno.test("grub config: an installer entry whose inst.stage2 label is not the ISO's fails like a CDLABEL", () => {
+  const text = UPSTREAM_SHAPED.installer.replace('label: "OS-bootc-Installer"', 'label: "Other"');
+  assert.throws(
+    () => buildMenu(parseIsoConfig(text, "iso.yaml"), "Other"),
+    /iso\.yaml:\d+:\d+: grub2\.entries\[0\]\.linux: inst\.stage2=hd:LABEL=OS-bootc-Installer does not match the ISO label "Other"; this entry would not find its medium/,
+  );
+  const { warnings } = buildMenu(parseIsoConfig(text, "iso.yaml"), "Other", {
+    allowLabelMismatch: true,
+  });
+  assert.equal(warnings.length, 1);
+  // Entries that name no medium at all are not judged.
+  const plain =
+    'label: "X"\ngrub2:\n  entries:\n    - name: A\n      linux: /images/pxeboot/vmlinuz quiet\n      initrd: /images/pxeboot/initrd.img\n';
+  assert.deepEqual(buildMenu(parseIsoConfig(plain, "iso.yaml"), "X").warnings, []);
+});

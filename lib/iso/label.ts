@@ -52,12 +52,23 @@ export function udevUnescape(text: string): string {
   return text.replace(/\\x([0-9a-fA-F]{2})/g, (_, hex) => String.fromCharCode(parseInt(hex, 16)));
 }
 
-/** The labels that an argument list asks the initramfs to find the live root by. */
-export function liveRootLabels(args: string[]): string[] {
-  const labels: string[] = [];
+/**
+ * The labels that an argument list asks the initramfs to find its medium by:
+ * the live root (`root=live:CDLABEL=`) or, for anaconda's installer, its
+ * second stage and repository (`inst.stage2=hd:LABEL=<label>[:<path>]`).
+ */
+export function mediumLabels(args: string[]): { key: string; label: string }[] {
+  const labels: { key: string; label: string }[] = [];
   for (const arg of args) {
-    const m = /^root=live:(?:CD)?LABEL=(.*)$/.exec(arg);
-    if (m) labels.push(udevUnescape(m[1]));
+    const live = /^(root=live:(?:CD)?LABEL)=(.*)$/.exec(arg);
+    if (live) labels.push({ key: live[1], label: udevUnescape(live[2]) });
+    const installer = /^((?:inst\.)?(?:stage2|repo)=hd:LABEL)=([^:]*)/.exec(arg);
+    if (installer) labels.push({ key: installer[1], label: udevUnescape(installer[2]) });
   }
   return labels;
+}
+
+/** The labels the live root is looked for by (root=live:CDLABEL=). */
+export function liveRootLabels(args: string[]): string[] {
+  return mediumLabels(args).filter((l) => l.key.startsWith("root=")).map((l) => l.label);
 }

@@ -4,6 +4,7 @@ import {
   FALLBACK_LABEL,
   labelProblem,
   liveRootLabels,
+  mediumLabels,
   udevUnescape,
 } from "./label.ts";
 import { parseOsRelease } from "../image/os_release.ts";
@@ -56,4 +57,22 @@ Deno.test("label: CDLABEL arguments, udev-unescaped", () => {
     ["A-B", "C D"],
   );
   assert.deepEqual(liveRootLabels(["root=/dev/sda1"]), []);
+});
+
+Deno.test("label: installer arguments name their medium by label too", () => {
+  assert.deepEqual(
+    mediumLabels([
+      "inst.stage2=hd:LABEL=Fedora-42",
+      "inst.repo=hd:LABEL=Repo-1:/path",
+      "stage2=hd:LABEL=Old\\x20Style",
+      "inst.stage2=http://example/x",
+      "root=live:CDLABEL=L",
+    ]),
+    [
+      { key: "inst.stage2=hd:LABEL", label: "Fedora-42" },
+      { key: "inst.repo=hd:LABEL", label: "Repo-1" },
+      { key: "stage2=hd:LABEL", label: "Old Style" },
+      { key: "root=live:CDLABEL", label: "L" },
+    ],
+  );
 });

@@ -6,7 +6,8 @@ import { splitCommandLine } from "./cmdline.ts";
 import { InputError } from "../errors.ts";
 import type { IsoEntry, ParsedIsoConfig } from "./iso_config.ts";
 import { INITRD, KERNEL, kernelPaths } from "./layout.ts";
-import { liveRootLabels } from "./label.ts";
+import { mediumLabels } from "./label.ts";
+import { substitute, templateValues } from "./template.ts";
 
 export const DEFAULT_TIMEOUT = 10;
 
@@ -42,6 +43,9 @@ export interface MenuOptions {
   mediaCheck?: boolean;
   /** Versions of the kernels on the ISO besides the default one, newest first. */
   otherKernels?: string[];
+  /** os-release's NAME and VERSION_ID: the template variables ${product} and ${version}. */
+  product?: string;
+  version?: string;
 }
 
 /** Arguments of the generated entry, before iso.yaml's kernel_args. */
@@ -66,7 +70,13 @@ export function buildMenu(
     ? rawEntries.map((raw, i) => {
       const at = (key: string) =>
         `${where(["grub2", "entries", i, key])}: grub2.entries[${i}].${key}`;
-      return entryFromYaml(raw, at, label, options, warnings);
+      const values = templateValues(label, liveArgs(label), options.product, options.version);
+      const entry = {
+        name: substitute(raw.name, values, at("name")),
+        linux: substitute(raw.linux, values, at("linux")),
+        initrd: substitute(raw.initrd, values, at("initrd")),
+      };
+      return entryFromYaml(entry, at, label, options, warnings);
     })
     : generatedEntries(config.kernel_args ?? [], label, options, where);
   const defaultIndex = resolveDefault(config.grub2?.default, entries, where(["grub2", "default"]));
@@ -139,7 +149,11 @@ function checkEntryName(name: string, at: string) {
   }
 }
 
-/** Every root=live:CDLABEL= must name the ISO's label, or the entry cannot find its root. */
+/**
+ * Every root=live:CDLABEL= (and an installer's inst.stage2=hd:LABEL=) must
+ * name the ISO's label, or the entry cannot find its medium. Entries with
+ * neither are not judged.
+ */
 function checkLabels(
   args: string[],
   label: string,
@@ -147,14 +161,16 @@ function checkLabels(
   options: MenuOptions,
   warnings: string[],
 ) {
-  for (const wanted of liveRootLabels(args)) {
+  for (const { key, label: wanted } of mediumLabels(args)) {
     if (wanted === label) continue;
     const message =
-      `${at}: root=live:CDLABEL=${wanted} does not match the ISO label "${label}"; this entry would not find its root`;
+      `${at}: ${key}=${wanted} does not match the ISO label "${label}"; this entry would not find its ${
+        key.startsWith("root=") ? "root" : "medium"
+      }`;
     if (!options.allowLabelMismatch) {
       throw new InputError(
         message,
-        `write root=live:CDLABEL=${label}, or set label: "${wanted}", or pass --allow-label-mismatch`,
+        `write ${key}=${label}, or set label: "${wanted}", or pass --allow-label-mismatch`,
       );
     }
     warnings.push(message);
