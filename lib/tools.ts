@@ -87,12 +87,11 @@ export async function requireTools(tools: ToolName[]): Promise<Map<ToolName, str
 
 /** The tools `cniso build` runs (with the live root's filesystem tool first). */
 export function buildTools(rootfsType: "squashfs" | "erofs"): ToolName[] {
-  return [rootfsType === "erofs" ? "mkfs.erofs" : "mksquashfs", ...BUILD_TOOLS.slice(1)];
+  return [rootfsType === "erofs" ? "mkfs.erofs" : "mksquashfs", ...BOOT_TOOLS];
 }
 
-/** The tools `cniso build` runs for a squashfs live root. */
-export const BUILD_TOOLS: ToolName[] = [
-  "mksquashfs",
+/** The tools that make the boot images and the ISO, whatever the live root's file system. */
+const BOOT_TOOLS: ToolName[] = [
   "xorriso",
   "grub-mkimage",
   "mkfs.fat",
@@ -100,3 +99,6 @@ export const BUILD_TOOLS: ToolName[] = [
   "mcopy",
   "implantisomd5",
 ];
+
+/** The tools `cniso build` runs for a squashfs live root. */
+export const BUILD_TOOLS: ToolName[] = buildTools("squashfs");

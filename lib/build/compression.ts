@@ -8,7 +8,7 @@ import { InputError } from "../errors.ts";
 export interface Compression {
   algorithm: "zstd" | "gzip" | "xz" | "lz4" | "lz4hc";
   level?: number;
-  /** The squashfs block size in bytes; undefined: mksquashfs's (128 KiB). */
+  /** The squashfs block size (EROFS: physical cluster size) in bytes; undefined: the tool's. */
   blockSize?: number;
 }
 

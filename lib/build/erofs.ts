@@ -70,9 +70,13 @@ export function mkfsErofsArgs(
 export function excludeRegex(pattern: string): string {
   const anywhere = pattern.startsWith("... ");
   const glob = anywhere ? pattern.slice(4) : pattern;
-  const body = [...glob].map((ch) =>
-    ch === "*" ? "[^/]*" : ch === "?" ? "[^/]" : /[\\^$.|+(){}[\]]/.test(ch) ? `\\${ch}` : ch
-  ).join("");
+  // As mksquashfs matches: a wildcard never matches a name's leading dot.
+  const body = [...glob].map((ch, i) => {
+    const first = i === 0 || glob[i - 1] === "/";
+    if (ch === "*") return first ? "([^./][^/]*)?" : "[^/]*";
+    if (ch === "?") return first ? "[^./]" : "[^/]";
+    return /[\\^$.|+(){}[\]]/.test(ch) ? `\\${ch}` : ch;
+  }).join("");
   return anywhere ? `(^|/)${body}$` : `^${body}$`;
 }
 

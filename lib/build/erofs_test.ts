@@ -38,9 +38,12 @@ Deno.test("erofs: --compression mapped to mkfs.erofs; one it lacks is bad input 
 
 Deno.test("erofs: --exclude wildcards as mkfs.erofs's regular expressions", () => {
   assert.equal(excludeRegex("var/lib/rpm"), "^var/lib/rpm$");
-  assert.equal(excludeRegex("boot/*"), "^boot/[^/]*$");
-  assert.equal(excludeRegex("... *.pyc"), "(^|/)[^/]*\\.pyc$");
+  assert.equal(excludeRegex("boot/*"), "^boot/([^./][^/]*)?$");
+  assert.equal(excludeRegex("... *.pyc"), "(^|/)([^./][^/]*)?\\.pyc$");
   assert.equal(excludeRegex("a+b(c)?"), "^a\\+b\\(c\\)[^/]$");
+  assert.equal(excludeRegex("x/a*"), "^x/a[^/]*$");
+  const boot = new RegExp(excludeRegex("boot/*"));
+  assert.ok(boot.test("boot/vmlinuz") && !boot.test("boot/.hidden") && !boot.test("boot/a/b"));
   const re = new RegExp(excludeRegex("... *.pyc"));
   assert.ok(re.test("usr/lib/x.pyc") && re.test("x.pyc") && !re.test("usr/lib/x.pyc.txt"));
 });

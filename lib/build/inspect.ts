@@ -33,7 +33,11 @@ export interface Inspection {
   ready?: { contract: Contract; label: string; menu: Menu; grubConfig: string };
 }
 
-export async function inspect(root: ImageRoot, options: InspectOptions): Promise<Inspection> {
+export async function inspect(
+  root: ImageRoot,
+  options: InspectOptions,
+  signal?: AbortSignal,
+): Promise<Inspection> {
   const { contract, isoYaml, findings } = await discover(root, options);
   const warnings: string[] = [];
   const fail = (item: string, where: string, e: unknown) => {
@@ -54,31 +58,12 @@ export async function inspect(root: ImageRoot, options: InspectOptions): Promise
     }
   }
   if (!contract || !yamlOk) return { findings, warnings };
-  if (options.rootfsType === "erofs" && !(await erofsFinding(root, contract, findings))) {
+  if (options.rootfsType === "erofs" && !(await erofsFinding(root, contract, findings, signal))) {
     return { findings, warnings };
   }
 
-  const label = parsed?.config.label ?? defaultLabel(contract.osRelease);
-  const problem = labelProblem(label);
-  if (problem) {
-    const where = parsed?.config.label !== undefined
-      ? `${parsed.where(["label"])}: label`
-      : "the label made from /etc/os-release";
-    findings.push(finding({
-      item: "label",
-      severity: "error",
-      where,
-      detail: problem,
-      hint: 'set label: "My-Live-ISO" in iso.yaml',
-    }));
-    return { findings, warnings };
-  }
-  findings.push({
-    item: "label",
-    severity: "ok",
-    where: parsed?.config.label !== undefined ? contract.isoYaml!.imagePath : "/etc/os-release",
-    detail: label,
-  });
+  const label = judgeLabel(parsed, contract, findings);
+  if (label === undefined) return { findings, warnings };
 
   try {
     const { menu, warnings: menuWarnings } = buildMenu(parsed, label, {
@@ -111,9 +96,44 @@ export async function inspect(root: ImageRoot, options: InspectOptions): Promise
   }
 }
 
+/** The ISO's label (iso.yaml's, else made from os-release), or undefined with an error finding. */
+function judgeLabel(
+  parsed: ParsedIsoConfig | undefined,
+  contract: Contract,
+  findings: Finding[],
+): string | undefined {
+  const label = parsed?.config.label ?? defaultLabel(contract.osRelease);
+  const fromYaml = parsed?.config.label !== undefined;
+  const problem = labelProblem(label);
+  if (problem) {
+    findings.push(finding({
+      item: "label",
+      severity: "error",
+      where: fromYaml
+        ? `${parsed!.where(["label"])}: label`
+        : "the label made from /etc/os-release",
+      detail: problem,
+      hint: 'set label: "My-Live-ISO" in iso.yaml',
+    }));
+    return undefined;
+  }
+  findings.push({
+    item: "label",
+    severity: "ok",
+    where: fromYaml ? contract.isoYaml!.imagePath : "/etc/os-release",
+    detail: label,
+  });
+  return label;
+}
+
 /** Adds the EROFS verdict to the findings; false when EROFS cannot boot. */
-async function erofsFinding(root: ImageRoot, contract: Contract, findings: Finding[]) {
-  const verdict = await erofsSupport(root, contract);
+async function erofsFinding(
+  root: ImageRoot,
+  contract: Contract,
+  findings: Finding[],
+  signal?: AbortSignal,
+) {
+  const verdict = await erofsSupport(root, contract, signal);
   const item = "EROFS live root";
   if (verdict.problem) {
     findings.push(finding({

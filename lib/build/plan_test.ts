@@ -139,12 +139,18 @@ Deno.test("plan: compression with a block size", () => {
 });
 
 Deno.test("plan: --exclude patterns go to mksquashfs's wildcard exclude file", async () => {
-  assert.deepEqual(parseExcludes(["/var/lib/rpm", "boot/*/", "... *.pyc"]), [
+  assert.deepEqual(parseExcludes(["/var/lib/rpm", "boot/*/", "... *.pyc", "... /usr/"]), [
     "var/lib/rpm",
     "boot/*",
     "... *.pyc",
+    "... usr",
   ]);
-  for (const bad of ["/", "", "../etc", "a/../../b", "a\nb"]) {
+  for (
+    const bad of [
+      ...["/", "", "../etc", "a/../../b", "a\nb", "./var/cache", "/./x", ".", "a//b"],
+      ...["usr\\", " usr", "#x", "[ab]", "+(a|b)", "... "],
+    ]
+  ) {
     assert.throws(() => parseExcludes([bad]), /--exclude/, bad);
   }
   const { plan } = await planFor({ excludes: ["var/lib/rpm", "boot/*"] });

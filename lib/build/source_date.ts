@@ -23,7 +23,8 @@ export function sourceDate(
   imageCreated: number | undefined,
   now: number,
 ): SourceDate {
-  if (env !== undefined) {
+  // Set but empty counts as unset, as wrappers often export it so.
+  if (env !== undefined && env !== "") {
     const epoch = /^\d{1,10}$/.test(env) ? Number(env) : NaN;
     if (!(epoch >= EPOCH_RANGE[0] && epoch <= EPOCH_RANGE[1])) {
       throw new InputError(

@@ -52,9 +52,10 @@ export const BUILD_OPTIONS = {
     type: "string",
     value: "ALG",
     help: [
-      "squashfs compression ALG[:LEVEL][:BLOCK]: zstd (default,",
-      "level 3), zstd:LEVEL (1-22), gzip, gzip:LEVEL (1-9), xz,",
-      "lz4; BLOCK 4K to 1M (default 128K), e.g. zstd:6:1M",
+      "compression ALG[:LEVEL][:BLOCK]: zstd (default, level 3),",
+      "zstd:LEVEL (1-22), gzip, gzip:LEVEL (1-9), xz, lz4, lz4hc",
+      "(EROFS's default); BLOCK: squashfs block or EROFS cluster",
+      "size, 4K to 1M (default 128K), e.g. zstd:6:1M",
     ],
   },
   exclude: {
@@ -63,7 +64,7 @@ export const BUILD_OPTIONS = {
     value: "PATTERN",
     help: [
       "leave a path out of the live root (repeatable): /var/lib/rpm,",
-      "/boot/* (wildcards * ? [..]; '... NAME' matches at any depth)",
+      "/boot/* (wildcards * and ?; '... NAME' matches at any depth)",
     ],
   },
   ...IMAGE_OPTIONS,
@@ -153,7 +154,7 @@ async function buildWith(args: string[], progress: Progress): Promise<number> {
   return await withCleanup(async (cleanup, signal) => {
     const source = await openSource(spec, cleanup);
     signal.throwIfAborted();
-    const ready = await inspectOrThrow(source, inspectOptions(values), progress);
+    const ready = await inspectOrThrow(source, inspectOptions(values), progress, signal);
     const date = sourceDate(epochVariable, source.created, Date.now());
     const isoPath = output.isDirectory ? path.join(output.path, `${ready.label}.iso`) : output.path;
     const planInput = {
@@ -188,8 +189,9 @@ async function inspectOrThrow(
   source: ImageSource,
   options: Parameters<typeof inspect>[1],
   progress: Progress,
+  signal: AbortSignal,
 ): Promise<NonNullable<Inspection["ready"]>> {
-  const inspection = await inspect(new ImageRoot(source.rootDir), options);
+  const inspection = await inspect(new ImageRoot(source.rootDir), options, signal);
   for (const w of inspection.warnings) progress.warning(w);
   if (!inspection.ready) throw inspectionError(inspection);
   return inspection.ready;
@@ -254,6 +256,7 @@ function buildNotes(ready: NonNullable<Inspection["ready"]>, date: SourceDate): 
       `kernel ${contract.kernelVersion}: ${contract.kernelReason}` +
         (others.length ? `; also on the ISO: ${others.join(", ")}` : ""),
     ),
+    ...contract.efiNotes.map(printable),
     `timestamps: ${date.from} (SOURCE_DATE_EPOCH=${date.epoch}, ${
       new Date(date.epoch * 1000).toISOString()
     })`,

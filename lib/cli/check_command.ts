@@ -60,7 +60,7 @@ async function checkWith(args: string[]): Promise<number> {
   const spec = imageOrRootfs("check", positionals, values.rootfs);
   return await withCleanup(async (cleanup, signal) => {
     const source = await openSource(spec, cleanup);
-    const result = await inspect(new ImageRoot(source.rootDir), inspectOptions(values));
+    const result = await inspect(new ImageRoot(source.rootDir), inspectOptions(values), signal);
     if (result.ready) result.findings.push(await initramfsFinding(result.ready, signal));
     const errors = result.findings.filter((f) => f.severity === "error").length;
     if (values.json) {

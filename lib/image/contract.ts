@@ -28,6 +28,8 @@ export interface Contract {
   shim: Resolved;
   mm: Resolved;
   gcd: Resolved;
+  /** Where EFI files came from when not from /boot/efi (a package's version, bootupd). */
+  efiNotes: string[];
   /** Regular files of /usr/lib/grub/i386-pc; undefined when building UEFI-only. */
   biosModules?: Resolved[];
   isoYaml?: { imagePath: string; text: string };
@@ -69,7 +71,7 @@ export async function discover(
     f,
   );
   const vendor = await findVendor(root, options.vendor, f);
-  const efi = vendor ? await findEfiFiles(root, vendor, f) : {};
+  const efi = vendor ? await findEfiFiles(root, vendor, f) : { notes: [] };
   const biosModules = options.noBios ? undefined : await findBiosModules(root, f);
   const isoYaml = await findIsoYaml(root, f);
   const osRelease = await findOsRelease(root, f);
@@ -88,6 +90,7 @@ export async function discover(
       shim: efi.shim!,
       mm: efi.mm!,
       gcd: efi.gcd!,
+      efiNotes: efi.notes,
       biosModules,
       isoYaml,
       osRelease,

@@ -274,3 +274,52 @@ Deno.test("discover: the medium can be checked only when the image has checkisom
     (r) => assert.equal(r.contract?.mediaCheck, true),
   );
 });
+
+Deno.test("discover: at most 16 kernels on the ISO; names that would land on the default's files stay off", async () => {
+  await withTree(async (r) => {
+    for (let i = 0; i < 20; i++) {
+      await put(r, `usr/lib/modules/5.${i}.0/vmlinuz`, "k");
+      await put(r, `usr/lib/modules/5.${i}.0/initramfs.img`, "i");
+    }
+    for (const v of ["vmlinuz", "initrd.img"]) {
+      await put(r, `usr/lib/modules/${v}/vmlinuz`, "k");
+      await put(r, `usr/lib/modules/${v}/initramfs.img`, "i");
+    }
+  }, ({ contract, findings }) => {
+    assert.ok(contract);
+    assert.equal(contract.otherKernels.length, 15);
+    assert.ok(!contract.otherKernels.some((k) => /^[a-z]/.test(k.version)));
+    const warnings = findings.filter((f) => f.severity === "warning").map((f) => f.detail);
+    assert.ok(
+      warnings.some((w) => /the ISO takes 16 kernels at most/.test(w)),
+      warnings.join("\n"),
+    );
+    assert.ok(warnings.some((w) => /^vmlinuz: left out/.test(w)));
+  });
+});
+
+Deno.test("discover: an EFI binary of more than 64 MiB is refused before it reaches the FAT image", async () => {
+  await withTree(async (r) => {
+    const f = await Deno.open(`${r}/boot/efi/EFI/debian/gcdx64.efi`, { write: true });
+    await f.truncate(65 * 1024 * 1024); // sparse: no disk used
+    f.close();
+  }, (result) => {
+    assert.match(errorOf(result, "gcdx64.efi").detail, /more than 64\.0 MiB/);
+  });
+});
+
+Deno.test("discover: links that pile up a path too long for the host are bad input, not a crash", async () => {
+  // Directories 16 deep of 250-character names (just under the host's PATH_MAX), and a
+  // link at the bottom that adds one more: the host cannot look that path up.
+  const deep = Array(16).fill("d".repeat(250)).join("/");
+  await withTree(async (r) => {
+    await Deno.mkdir(`${r}/${deep}`, { recursive: true });
+    await Deno.symlink(`${"e".repeat(250)}/x`, `${r}/${deep}/s`);
+    await remove(r, `usr/lib/modules/${KVER}`);
+    await link(r, `usr/lib/modules/${KVER}`, `/${deep}/s`);
+  }, () => assert.fail("expected an error"))
+    .then(() => assert.fail("expected an error"), (e: Error) => {
+      assert.equal(e.name, "InputError", String(e));
+      assert.match(e.message, /path too long/);
+    });
+});

@@ -9,14 +9,16 @@ import type { ImageRoot, Resolved } from "./image_root.ts";
 import { type Findings, mib, pickOne } from "./findings.ts";
 import { compareVersions } from "./version_order.ts";
 
-export const SHIM_DIR = "/usr/lib/efi/shim";
+const SHIM_DIR = "/usr/lib/efi/shim";
 const PACKAGES_DIR = "/usr/lib/efi";
 const BOOTUPD_DIR = "/usr/lib/bootupd/updates/EFI";
 const ESP_DIR = "/boot/efi/EFI";
 /** Packages and versions looked at, at most: a distribution has a handful. */
 const MAX_ENTRIES = 256;
+/** shim, the MOK manager and GRUB are a few MiB each; they go into a FAT image. */
+export const MAX_EFI_BYTES = 64 * 1024 * 1024;
 
-export const EFI_FILES = {
+export const EFI_BINARIES = {
   shim: {
     file: "shimx64.efi",
     packages: "Fedora: shim-x64; Debian: shim-signed (copy /usr/lib/shim/shimx64.efi.signed)",
@@ -33,9 +35,9 @@ export const EFI_FILES = {
   },
 } as const;
 
-export type EfiKey = keyof typeof EFI_FILES;
+export type EfiKey = keyof typeof EFI_BINARIES;
 
-/** Vendor directories under `dir` (BOOT is the removable-media directory, not a vendor). */
+/** Vendor directories in `dirs` (BOOT is the removable-media directory, not a vendor). */
 async function vendorsIn(root: ImageRoot, dirs: string[]): Promise<string[]> {
   const vendors = new Set<string>();
   for (const dir of dirs) {
@@ -60,7 +62,7 @@ export async function findVendor(root: ImageRoot, requested: string | undefined,
   }
   if (vendors.length === 0) {
     for (const v of await vendorsIn(root, [ESP_DIR])) {
-      if (await root.file(`${ESP_DIR}/${v}/${EFI_FILES.shim.file}`)) vendors.push(v);
+      if (await root.file(`${ESP_DIR}/${v}/${EFI_BINARIES.shim.file}`)) vendors.push(v);
     }
     if (vendors.length > 0) where = (v: string) => `${ESP_DIR}/${v}`;
   }
@@ -85,12 +87,21 @@ export async function findVendor(root: ImageRoot, requested: string | undefined,
 
 /** shim, the MOK manager and the CD GRUB, each from the first place that has it. */
 export async function findEfiFiles(root: ImageRoot, vendor: string, f: Findings) {
-  const efi: Partial<Record<EfiKey, Resolved>> = {};
-  for (const [key, { file, packages }] of Object.entries(EFI_FILES)) {
+  const efi: Partial<Record<EfiKey, Resolved>> & { notes: string[] } = { notes: [] };
+  for (const [key, { file, packages }] of Object.entries(EFI_BINARIES)) {
     const found = await findOne(root, vendor, file);
-    if (found) {
+    if (found && found.resolved.size > MAX_EFI_BYTES) {
+      f.bad(
+        file,
+        found.resolved.imagePath,
+        `${mib(found.resolved.size)}, more than ${mib(MAX_EFI_BYTES)}: not an EFI binary`,
+        `install it: ${packages}`,
+      );
+    } else if (found) {
       efi[key as EfiKey] = found.resolved;
       f.ok(file, found.resolved.imagePath, `${mib(found.resolved.size)}${found.note}`);
+      // Where a file came from, when not from the contract's place: the build says so.
+      if (found.note) efi.notes.push(`${file}: ${found.resolved.imagePath}${found.note}`);
     } else {
       f.bad(
         file,

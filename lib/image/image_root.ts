@@ -47,6 +47,10 @@ export class ImageRoot {
         if (e instanceof Deno.errors.NotFound || e instanceof Deno.errors.NotADirectory) {
           return undefined;
         }
+        // Paths too long for the host (links that pile up long names): the image's doing.
+        if (/name too long|os error 36/i.test(String(e))) {
+          throw new InputError(`${imagePath} in the image leads to a path too long to read`);
+        }
         throw e;
       }
       if (info.isSymlink) {

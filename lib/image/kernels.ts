@@ -1,8 +1,9 @@
 /**
  * The image's kernels: every /usr/lib/modules/<version>/ with a vmlinuz. Those
- * with an initramfs.img go on the ISO; the default one is asked for
- * (--kernel) or the highest by version order (6.10 after 6.9), never the
- * first in text order.
+ * with an initramfs.img go on the ISO (up to MAX_OTHER_KERNELS besides the
+ * default, and only versions that can name a directory there); the default
+ * one is asked for (--kernel) or the highest by version order (6.10 after
+ * 6.9), never the first in text order.
  */
 import type { ImageRoot, Resolved } from "./image_root.ts";
 import { type Findings, mib } from "./findings.ts";
@@ -36,9 +37,13 @@ export const MODULES_DIR = "/usr/lib/modules";
 
 /**
  * A version that can name a directory on the ISO and a GRUB path as it is:
- * kernels name themselves like this; anything else stays off the ISO.
+ * kernels name themselves like this; anything else stays off the ISO. A digit
+ * first: "vmlinuz" or "initrd.img" would land on the default kernel's files.
  */
-const ISO_SAFE_VERSION = /^[A-Za-z0-9][A-Za-z0-9._+~-]{0,63}$/;
+const ISO_SAFE_VERSION = /^[0-9][A-Za-z0-9._+~-]{0,63}$/;
+
+/** Kernels on the ISO besides the default: a menu, not an archive. */
+export const MAX_OTHER_KERNELS = 15;
 
 export async function findKernels(
   root: ImageRoot,
@@ -69,6 +74,12 @@ export async function findKernels(
       f.warn("kernel", where, `${version}: no initramfs.img beside it, so it is left out`);
     } else if (!ISO_SAFE_VERSION.test(version)) {
       f.warn("kernel", where, `${version}: left out, its name cannot name a directory on the ISO`);
+    } else if (others.length >= MAX_OTHER_KERNELS) {
+      f.warn(
+        "kernel",
+        where,
+        `${version}: left out, the ISO takes ${MAX_OTHER_KERNELS + 1} kernels at most`,
+      );
     } else {
       others.push(k as Kernel);
       f.ok(

@@ -9,6 +9,6 @@ import { printable } from "../terminal.ts";
 export function diskInfo(osRelease: Record<string, string> | undefined, label: string): string {
   const name = osRelease?.PRETTY_NAME ?? osRelease?.NAME ?? "Linux";
   // One line of printable text: the image's name may hold anything.
-  const line = printable(`${name} - live ISO ${label}, made by cniso`).slice(0, 200);
+  const line = printable(`${name.slice(0, 100)} - live ISO ${label}, made by cniso`);
   return `${line}\n`;
 }

@@ -66,11 +66,11 @@ export function buildMenu(
   const where = (p: (string | number)[]) => parsed?.where(p) ?? "iso.yaml";
   const warnings: string[] = [];
   const rawEntries = config.grub2?.entries;
+  const values = templateValues(label, liveArgs(label), options.product, options.version);
   const entries = rawEntries && rawEntries.length > 0
     ? rawEntries.map((raw, i) => {
       const at = (key: string) =>
         `${where(["grub2", "entries", i, key])}: grub2.entries[${i}].${key}`;
-      const values = templateValues(label, liveArgs(label), options.product, options.version);
       const entry = {
         name: substitute(raw.name, values, at("name")),
         linux: substitute(raw.linux, values, at("linux")),
@@ -79,7 +79,13 @@ export function buildMenu(
       return entryFromYaml(entry, at, label, options, warnings);
     })
     : generatedEntries(config.kernel_args ?? [], label, options, where);
-  const defaultIndex = resolveDefault(config.grub2?.default, entries, where(["grub2", "default"]));
+  const at = where(["grub2", "default"]);
+  const given = config.grub2?.default;
+  // A default given by name is written like the names: with the same variables.
+  const byName = typeof given === "string" && !/^\d+$/.test(given)
+    ? substitute(given, values, `${at}: grub2.default`)
+    : given;
+  const defaultIndex = resolveDefault(byName, entries, at);
   return {
     menu: { entries, defaultIndex, timeout: config.grub2?.timeout ?? DEFAULT_TIMEOUT },
     warnings,

@@ -52,7 +52,11 @@ Deno.test("layouts (root, podman): EFI files only in /usr/lib/efi/<package>/<ver
   const check = await cniso(["check", image]);
   assert.equal(check.code, 0, check.stdout + check.stderr);
   assert.match(check.stdout, /version 15\.10-1, the highest of 15\.10-1, 15\.8-1/);
-  const { iso } = await isoOf("efi-packages");
+  const { iso, stderr } = await isoOf("efi-packages");
+  assert.match(
+    stderr,
+    /shimx64\.efi: \/usr\/lib\/efi\/shim\/15\.10-1\/EFI\/debian\/shimx64\.efi \(version 15\.10-1, the highest of 15\.10-1, 15\.8-1\)/,
+  );
   await inspectIso(iso, image, {
     label: "Debian-GNU-Linux-12",
     vendor: "debian",
