@@ -166,14 +166,16 @@ async function buildWith(args: string[], progress: Progress): Promise<number> {
       epoch: date.epoch,
       rootfsType: rootfs,
     };
+    const notes = buildNotes(ready, date);
     if (dryRun) {
+      for (const note of notes) progress.note(note);
       const workDir = path.join(path.dirname(isoPath), ".cniso-XXXXXX");
       return printPlan(makePlan({ ...planInput, output: isoPath, workDir }), ready, progress);
     }
     const out = await prepareOutput(isoPath, cleanup, (line) => progress.note(line));
     const plan = makePlan({ ...planInput, output: isoPath, workDir: out.workDir });
     await runPlan(plan, ready, {
-      notes: buildNotes(ready, date),
+      notes,
       tools,
       signal,
       progress,
@@ -192,6 +194,9 @@ async function inspectOrThrow(
   signal: AbortSignal,
 ): Promise<NonNullable<Inspection["ready"]>> {
   const inspection = await inspect(new ImageRoot(source.rootDir), options, signal);
+  for (const f of inspection.findings.filter((f) => f.severity === "warning")) {
+    progress.warning(`${f.where}: ${f.detail}`);
+  }
   for (const w of inspection.warnings) progress.warning(w);
   if (!inspection.ready) throw inspectionError(inspection);
   return inspection.ready;

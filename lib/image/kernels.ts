@@ -104,7 +104,7 @@ function chooseDefault(
 ): { version: string; reason: string } | undefined {
   if (requested !== undefined) {
     if (bootable.includes(requested)) return { version: requested, reason: "default (--kernel)" };
-    if (versions.includes(requested)) return missingInitramfs(requested, f);
+    if (versions.includes(requested)) return missingInitramfs(requested, "--kernel", f);
     f.bad(
       "kernel",
       `${MODULES_DIR}/${requested}/vmlinuz`,
@@ -122,7 +122,9 @@ function chooseDefault(
     );
     return undefined;
   }
-  if (bootable.length === 0) return missingInitramfs(newestFirst(versions)[0], f);
+  if (bootable.length === 0) {
+    return missingInitramfs(newestFirst(versions)[0], "the highest version", f);
+  }
   const [newest] = newestFirst(bootable);
   return {
     version: newest,
@@ -132,7 +134,8 @@ function chooseDefault(
   };
 }
 
-function missingInitramfs(version: string, f: Findings): undefined {
+function missingInitramfs(version: string, why: string, f: Findings): undefined {
+  f.ok("kernel", `${MODULES_DIR}/${version}/vmlinuz`, `${version} (${why})`);
   const initramfsPath = `${MODULES_DIR}/${version}/initramfs.img`;
   f.bad(
     "initramfs",
