@@ -1,120 +1,100 @@
 /**
- * Benchmark: how much does cniso add to the tools it runs?
+ * Benchmark at the size users build: a desktop-size image (bench/desktop,
+ * several GB, built and cached on first use), measured in one run:
  *
- * Builds the example image's ISO with the CLI (end to end, a fresh process each
- * time) and, in the same run, times bare mksquashfs + xorriso on the same
- * mounted tree with exactly the arguments of cniso's plan. Prints both, their
- * ratio (target: at most 1.05) and cniso's peak memory. Needs root.
+ *   - cniso's default build, end to end (time, ISO and live-root bytes, peak
+ *     memory, peak temporary disk);
+ *   - the bare tools with cniso's own options (every step of cniso's plan);
+ *   - the reference pipeline: copy the tree, mksquashfs -comp zstd at its
+ *     default level, the same xorriso;
+ *   - candidate compressions (bare mksquashfs on the mounted image).
  *
- *   deno task bench [--runs N] [--compression ALG] [--image REF]
+ * Prints a table with times, bytes and ratios, and writes a chart (time
+ * against live-root size, one point per option) and the numbers as JSON.
+ * Needs root.
+ *
+ *   deno task bench [--image REF] [--candidates zstd:3,zstd:6:1M,...] [--out DIR]
  */
 import $ from "dax";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
-import { runStep, stage } from "../lib/build/executor.ts";
-import { ImageRoot } from "../lib/image/image_root.ts";
-import { inspect } from "../lib/build/inspect.ts";
-import { parseCompression } from "../lib/build/compression.ts";
-import { makePlan, planSteps } from "../lib/build/plan.ts";
-import { BUILD_TOOLS, requireTools } from "../lib/tools.ts";
-import { exampleImage, REPO } from "../testing/images.ts";
+import { desktopImage, REPO } from "../testing/images.ts";
+import { bareSteps, liveRootBytes, measure, referencePipeline, squashOnly } from "./measure.ts";
+import { chartSvg, table } from "./report.ts";
+
+const DEFAULT_CANDIDATES = [
+  "zstd:3",
+  "zstd:3:1M",
+  "zstd:4:1M",
+  "zstd:5:1M",
+  "zstd:6:1M",
+  "zstd:8:1M",
+  "zstd:10:1M",
+  "zstd:15:1M",
+  "xz:1M",
+  "lz4hc:1M",
+];
 
 const { values } = parseArgs({
   args: Deno.args,
   options: {
-    runs: { type: "string", default: "3" },
-    compression: { type: "string", default: "zstd" },
     image: { type: "string" },
+    candidates: { type: "string" },
+    out: { type: "string", default: path.join(REPO, "bench/results") },
   },
 });
-const runs = Number(values.runs);
-const image = values.image ?? await exampleImage();
+const image = values.image ?? await desktopImage();
+const candidates = values.candidates?.split(",") ?? DEFAULT_CANDIDATES;
 const dir = await Deno.makeTempDir({ dir: "/var/tmp", prefix: "cniso-bench-" });
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-const seconds = async (fn: () => Promise<unknown>) => {
-  const t = performance.now();
-  await fn();
-  return (performance.now() - t) / 1000;
-};
-
-async function cnisoRun(): Promise<{ secs: number; maxRssKiB: number }> {
-  const iso = path.join(dir, "cniso.iso");
-  const rss = path.join(dir, "rss");
-  const secs = await seconds(async () =>
-    await $`/usr/bin/time -f %M -o ${rss} ${Deno.execPath()} run -A ${REPO}/main.ts build ${image} -o ${iso} --compression ${values.compression}`
-      .quiet()
-  );
-  await Deno.remove(iso);
-  return { secs, maxRssKiB: Number((await Deno.readTextFile(rss)).trim()) };
-}
-
-async function bareRun(): Promise<{ mksquashfs: number; xorriso: number }> {
-  const tools = await requireTools(BUILD_TOOLS);
-  const root = (await $`podman image mount ${image}`.text()).trim();
-  const work = await Deno.makeTempDir({ dir, prefix: "bare-" });
-  try {
-    const { ready } = await inspect(new ImageRoot(root), {});
-    if (!ready) throw new Error("the example image does not pass the checks");
-    const plan = makePlan({
-      image,
-      rootDir: root,
-      contract: ready.contract,
-      label: ready.label,
-      grubConfig: ready.grubConfig,
-      output: path.join(work, "out.iso"),
-      workDir: work,
-      compression: parseCompression(values.compression!),
-    });
-    const options = { tools, signal: new AbortController().signal };
-    const step = (tool: string) => planSteps(plan).find((s) => s.tool === tool)!;
-    // Everything but the two timed tools is prepared untimed; implantisomd5 is not run.
-    await stage(plan);
-    for (const s of planSteps(plan)) {
-      if (!["mksquashfs", "xorriso", "implantisomd5"].includes(s.tool)) await runStep(s, options);
-    }
-    const mksquashfs = await seconds(() => runStep(step("mksquashfs"), options));
-    const xorriso = await seconds(() => runStep(step("xorriso"), options));
-    return { mksquashfs, xorriso };
-  } finally {
-    await $`podman image unmount ${image}`.quiet();
-    await Deno.remove(work, { recursive: true });
-  }
-}
+const root = (await $`podman image mount ${image}`.text()).trim();
 
 try {
-  const cniso: number[] = [];
-  const bare: number[] = [];
-  const rss: number[] = [];
-  const parts: { mksquashfs: number; xorriso: number }[] = [];
-  // Warm the page cache once, so neither side pays for the first read of the tree.
-  await bareRun();
-  for (let i = 0; i < runs; i++) {
-    const c = await cnisoRun();
-    cniso.push(c.secs);
-    rss.push(c.maxRssKiB);
-    const b = await bareRun();
-    parts.push(b);
-    bare.push(b.mksquashfs + b.xorriso);
-    console.error(
-      `run ${i + 1}/${runs}: cniso ${c.secs.toFixed(2)} s, bare ${bare.at(-1)!.toFixed(2)} s`,
-    );
+  const treeBytes = Number((await $`du -sb ${root}`.text()).split("\t")[0]);
+  console.error(`image ${image}: ${(treeBytes / 1e9).toFixed(2)} GB tree; warming the page cache`);
+  await $`tar -cf /dev/null -C ${root} .`.quiet();
+
+  console.error("cniso build (default options), end to end");
+  const iso = path.join(dir, "cniso.iso");
+  const cniso = await measure([
+    Deno.execPath(),
+    "run",
+    "-A",
+    `${REPO}/main.ts`,
+    "build",
+    image,
+    "-o",
+    iso,
+  ], dir);
+  const cnisoRoot = await liveRootBytes(iso);
+  const cnisoIso = (await Deno.stat(iso)).size;
+  await Deno.remove(iso);
+
+  console.error("bare tools with cniso's options");
+  const bare = await bareSteps(image, root, dir);
+
+  console.error("reference pipeline: cp -a, mksquashfs -comp zstd (its default level), xorriso");
+  const reference = await referencePipeline(root, dir, bare.xorrisoSecs);
+
+  const points = [];
+  for (const c of candidates) {
+    console.error(`candidate ${c}`);
+    points.push({ option: c, ...(await squashOnly(image, root, dir, c)) });
   }
-  const c = median(cniso);
-  const b = median(bare);
-  console.log(`image: ${image}, compression ${values.compression}, ${runs} runs (medians)`);
-  console.log(`cniso build, end to end:      ${c.toFixed(2)} s`);
-  console.log(
-    `bare mksquashfs + xorriso:    ${b.toFixed(2)} s  (mksquashfs ${
-      median(parts.map((p) => p.mksquashfs)).toFixed(2)
-    } s, xorriso ${median(parts.map((p) => p.xorriso)).toFixed(2)} s)`,
-  );
-  console.log(`ratio:                        ${(c / b).toFixed(3)}  (target <= 1.05)`);
-  console.log(
-    `peak memory (largest process of the build, cniso or a tool it runs): ${
-      (Math.max(...rss) / 1024).toFixed(0)
-    } MiB`,
-  );
+
+  const result = {
+    image,
+    treeBytes,
+    cniso: { ...cniso, isoBytes: cnisoIso, liveRootBytes: cnisoRoot },
+    bare,
+    reference,
+    candidates: points,
+  };
+  await Deno.mkdir(values.out!, { recursive: true });
+  await Deno.writeTextFile(path.join(values.out!, "desktop.json"), JSON.stringify(result, null, 2));
+  await Deno.writeTextFile(path.join(values.out!, "desktop.svg"), chartSvg(result));
+  console.log(table(result));
+  console.log(`\nchart: ${path.join(values.out!, "desktop.svg")}`);
 } finally {
+  await $`podman image unmount ${image}`.quiet();
   await Deno.remove(dir, { recursive: true });
 }

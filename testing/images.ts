@@ -106,6 +106,14 @@ export function sidImage(): Promise<string> {
   return sid;
 }
 
+/** The benchmark's desktop-size image (bench/desktop): several GB, built only by the benchmark. */
+export async function desktopImage(): Promise<string> {
+  const base = await exampleImage();
+  return await buildCached("localhost/cniso-bench-desktop", path.join(REPO, "bench/desktop"), {
+    BASE: base,
+  }, base);
+}
+
 let builder: Promise<string> | undefined;
 
 /** cniso's builder image (Containerfile), built once per run by scripts/build-image.sh. */
