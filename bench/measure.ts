@@ -93,7 +93,7 @@ export async function referencePipeline(root: string, dir: string, xorrisoSecs: 
   const tree = path.join(dir, "ref-tree");
   const sq = path.join(dir, "ref.squashfs");
   try {
-    const copySecs = await seconds(() => $`cp -a ${root} ${tree}`);
+    const copySecs = await seconds(() => $`/usr/bin/cp -a ${root} ${tree}`);
     const treeBytes = await duBytes(tree);
     const mksquashfsSecs = await seconds(() =>
       $`mksquashfs ${tree} ${sq} -noappend -quiet -no-progress -comp zstd`.quiet()

@@ -58,11 +58,13 @@ Deno.test("plan: the ISO tree is laid out as the contract's table says", async (
   assert.equal(plan.copies.length, 15);
 });
 
-Deno.test("plan: squashfs straight from the image root, zstd level 3 by default", async () => {
+Deno.test("plan: squashfs straight from the image root, zstd level 5 in 1 MiB blocks by default", async () => {
   const { plan, root } = await planFor();
   const sq = planSteps(plan).find((s) => s.tool === "mksquashfs")!;
   assert.deepEqual(sq.args.slice(0, 2), [root, "/out/.cniso-x/squashfs.img"]);
-  assert.deepEqual(sq.args.slice(-4), ["-comp", "zstd", "-Xcompression-level", "3"]);
+  assert.deepEqual(sq.args.slice(-6), [
+    ...["-comp", "zstd", "-Xcompression-level", "5", "-b", "1048576"],
+  ]);
 });
 
 Deno.test("plan: xorriso gets the hybrid flags of the contract", async () => {
@@ -125,9 +127,12 @@ Deno.test("plan: compression with a block size", () => {
   assert.deepEqual(parseCompression("xz:256K"), { algorithm: "xz", blockSize: 262144 });
   assert.deepEqual(parseCompression("zstd:1M"), {
     algorithm: "zstd",
-    level: 3,
+    level: 5,
     blockSize: 1048576,
   });
+  assert.deepEqual(mksquashfsCompressionArgs(parseCompression("xz")), [
+    ...["-comp", "xz", "-b", "1048576"],
+  ]);
   assert.deepEqual(mksquashfsCompressionArgs(parseCompression("gzip:9:64K")), [
     ...["-comp", "gzip", "-Xcompression-level", "9", "-b", "65536"],
   ]);

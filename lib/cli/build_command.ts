@@ -52,10 +52,10 @@ export const BUILD_OPTIONS = {
     type: "string",
     value: "ALG",
     help: [
-      "compression ALG[:LEVEL][:BLOCK]: zstd (default, level 3),",
+      "compression ALG[:LEVEL][:BLOCK]: zstd (default, level 5),",
       "zstd:LEVEL (1-22), gzip, gzip:LEVEL (1-9), xz, lz4, lz4hc",
-      "(EROFS's default); BLOCK: squashfs block or EROFS cluster",
-      "size, 4K to 1M (default 128K), e.g. zstd:6:1M",
+      "(EROFS's default); BLOCK: squashfs block (default 1M) or",
+      "EROFS cluster size, 4K to 1M, e.g. zstd:10:1M",
     ],
   },
   exclude: {

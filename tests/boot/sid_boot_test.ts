@@ -7,7 +7,8 @@
  */
 import $ from "dax";
 import assert from "node:assert/strict";
-import { cniso, sidImage, testImage } from "../../testing/images.ts";
+import { cniso, sidImage, testImage, withMountedImage } from "../../testing/images.ts";
+import { inspectIso } from "../../testing/iso_inspect.ts";
 
 const ROOT_ON_OVERLAY = "CNISO-ROOT: LiveOS_rootfs overlay";
 
@@ -36,6 +37,20 @@ async function boot(iso: string, args: string[]) {
   const r = await cniso(["boot-test", iso, "--accel", "auto", "--timeout", "400", ...args]);
   return { ...r, all: r.stdout + r.stderr };
 }
+
+Deno.test("sid (root, podman): the ISO, inspected with independent tools, has the image's files and the marker", async () => {
+  const image = await sidImage();
+  const kernelVersion = await withMountedImage(image, async (root) => {
+    for await (const e of Deno.readDir(`${root}/usr/lib/modules`)) return e.name;
+    throw new Error("no kernel");
+  });
+  // No VERSION_ID in sid's os-release: the label is the name alone.
+  await inspectIso(await isoOf("squashfs"), image, {
+    label: "Debian-GNU-Linux",
+    vendor: "debian",
+    kernelVersion,
+  });
+});
 
 for (
   const [firmware, media] of [["bios", "cd"], ["bios", "usb"], ["uefi", "cd"], ["uefi", "usb"]]
