@@ -166,13 +166,14 @@ export function noInternalError<T extends { stdout: string; stderr: string }>(r:
 }
 
 /** Runs the CLI under /usr/bin/time: also its wall time and peak memory. */
-export async function cnisoMeasured(args: string[]) {
+export async function cnisoMeasured(args: string[], env?: Record<string, string>) {
   const rss = await Deno.makeTempFile({ prefix: "cniso-rss-" });
   try {
     const start = performance.now();
     const out = await new Deno.Command("/usr/bin/time", {
       args: ["-f", "%M", "-o", rss, Deno.execPath(), "run", ...PERMISSIONS, "--no-prompt"]
         .concat([path.join(REPO, "main.ts"), ...args]),
+      env,
       stdout: "piped",
       stderr: "piped",
     }).output();

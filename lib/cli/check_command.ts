@@ -58,9 +58,11 @@ async function checkWith(args: string[]): Promise<number> {
     return 0;
   }
   const spec = imageOrRootfs("check", positionals, values.rootfs);
+  // Options are judged before anything is mounted.
+  const options = inspectOptions(values);
   return await withCleanup(async (cleanup, signal) => {
     const source = await openSource(spec, cleanup);
-    const result = await inspect(new ImageRoot(source.rootDir), inspectOptions(values), signal);
+    const result = await inspect(new ImageRoot(source.rootDir), options, signal);
     if (result.ready) result.findings.push(await initramfsFinding(result.ready, signal));
     const errors = result.findings.filter((f) => f.severity === "error").length;
     if (values.json) {

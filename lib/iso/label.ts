@@ -67,8 +67,3 @@ export function mediumLabels(args: string[]): { key: string; label: string }[] {
   }
   return labels;
 }
-
-/** The labels the live root is looked for by (root=live:CDLABEL=). */
-export function liveRootLabels(args: string[]): string[] {
-  return mediumLabels(args).filter((l) => l.key.startsWith("root=")).map((l) => l.label);
-}

@@ -1,12 +1,5 @@
 import assert from "node:assert/strict";
-import {
-  defaultLabel,
-  FALLBACK_LABEL,
-  labelProblem,
-  liveRootLabels,
-  mediumLabels,
-  udevUnescape,
-} from "./label.ts";
+import { defaultLabel, FALLBACK_LABEL, labelProblem, mediumLabels, udevUnescape } from "./label.ts";
 import { parseOsRelease } from "../image/os_release.ts";
 
 Deno.test("label: rules", () => {
@@ -53,10 +46,11 @@ Deno.test("label: os-release parsing", () => {
 Deno.test("label: CDLABEL arguments, udev-unescaped", () => {
   assert.equal(udevUnescape("My\\x20Live"), "My Live");
   assert.deepEqual(
-    liveRootLabels(["quiet", "root=live:CDLABEL=A-B", "root=live:LABEL=C\\x20D", "rd.live.image"]),
+    mediumLabels(["quiet", "root=live:CDLABEL=A-B", "root=live:LABEL=C\\x20D", "rd.live.image"])
+      .map((l) => l.label),
     ["A-B", "C D"],
   );
-  assert.deepEqual(liveRootLabels(["root=/dev/sda1"]), []);
+  assert.deepEqual(mediumLabels(["root=/dev/sda1"]), []);
 });
 
 Deno.test("label: installer arguments name their medium by label too", () => {

@@ -6,30 +6,17 @@
  */
 import $ from "dax";
 import assert from "node:assert/strict";
+import { bootTest, IsoCache, ROOT_ON_OVERLAY } from "../../testing/boot.ts";
 import { cniso, testImage, type TestImageName, withMountedImage } from "../../testing/images.ts";
 import { inspectIso } from "../../testing/iso_inspect.ts";
 
-const ROOT_ON_OVERLAY = "CNISO-ROOT: LiveOS_rootfs overlay";
 const KVER = "6.1.0-";
 
-let dir: string | undefined;
-const isos = new Map<string, Promise<{ iso: string; stderr: string }>>();
+const cache = new IsoCache("cniso-layout-isos-");
 
 /** Builds (once per run) the ISO of a test image. */
 function isoOf(name: TestImageName): Promise<{ iso: string; stderr: string }> {
-  if (!isos.has(name)) {
-    isos.set(
-      name,
-      (async () => {
-        dir ??= await Deno.makeTempDir({ dir: "/var/tmp", prefix: "cniso-layout-isos-" });
-        const iso = `${dir}/${name}.iso`;
-        const r = await cniso(["build", await testImage(name), "-o", iso]);
-        assert.equal(r.code, 0, r.stderr);
-        return { iso, stderr: r.stderr };
-      })(),
-    );
-  }
-  return isos.get(name)!;
+  return cache.get(name, () => testImage(name));
 }
 
 /** The image's own kernel (Debian 12's), read from the mounted image. */
@@ -42,10 +29,7 @@ async function imageKernel(image: string): Promise<string> {
   });
 }
 
-async function boot(iso: string, args: string[]) {
-  const r = await cniso(["boot-test", iso, "--accel", "auto", "--timeout", "400", ...args]);
-  return { ...r, all: r.stdout + r.stderr };
-}
+const boot = bootTest;
 
 Deno.test("layouts (root, podman): EFI files only in /usr/lib/efi/<package>/<version>: the highest version is on the ISO", async () => {
   const image = await testImage("efi-packages");
@@ -152,5 +136,5 @@ Deno.test("kernels (slow, QEMU): another kernel's entry boots it from its own di
 });
 
 Deno.test("layouts: remove the ISOs", async () => {
-  if (dir) await Deno.remove(dir, { recursive: true });
+  await cache.remove();
 });

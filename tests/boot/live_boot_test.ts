@@ -6,38 +6,18 @@
  */
 import assert from "node:assert/strict";
 import { fakeQemuEnv } from "../../testing/fake_qemu.ts";
-import { cniso, testImage } from "../../testing/images.ts";
+import { bootTest, IsoCache, ROOT_ON_OVERLAY } from "../../testing/boot.ts";
+import { testImage } from "../../testing/images.ts";
 
-const isos = new Map<string, Promise<string>>();
-let dir: string | undefined;
+const cache = new IsoCache("cniso-boot-isos-");
 
 /** Builds (once per run) the ISO of a test image. */
-function isoOf(name: "live" | "noyaml" | "badlabel"): Promise<string> {
-  if (!isos.has(name)) {
-    isos.set(
-      name,
-      (async () => {
-        dir ??= await Deno.makeTempDir({ dir: "/var/tmp", prefix: "cniso-boot-isos-" });
-        const iso = `${dir}/${name}.iso`;
-        const extra = name === "badlabel" ? ["--allow-label-mismatch"] : [];
-        const r = await cniso(["build", await testImage(name), "-o", iso, ...extra]);
-        assert.equal(r.code, 0, r.stderr);
-        return iso;
-      })(),
-    );
-  }
-  return isos.get(name)!;
+async function isoOf(name: "live" | "noyaml" | "badlabel"): Promise<string> {
+  const extra = name === "badlabel" ? ["--allow-label-mismatch"] : [];
+  return (await cache.get(name, () => testImage(name), extra)).iso;
 }
 
-// Printed by the test image's cniso-report.service: / is dracut's overlay, its lower layer the squashfs.
-const ROOT_ON_OVERLAY = "CNISO-ROOT: LiveOS_rootfs overlay";
-
-async function boot(iso: string, args: string[], env?: Record<string, string>) {
-  const r = await cniso(["boot-test", iso, "--accel", "auto", "--timeout", "400", ...args], {
-    env,
-  });
-  return { ...r, all: r.stdout + r.stderr };
-}
+const boot = bootTest;
 
 for (
   const [firmware, media] of [
@@ -124,5 +104,5 @@ Deno.test("boot (slow, QEMU): an ISO whose CDLABEL is not its label fails, namin
 });
 
 Deno.test("boot tests: remove the ISOs", async () => {
-  if (dir) await Deno.remove(dir, { recursive: true });
+  await cache.remove();
 });

@@ -7,36 +7,19 @@
  */
 import $ from "dax";
 import assert from "node:assert/strict";
+import { bootTest, IsoCache, ROOT_ON_OVERLAY } from "../../testing/boot.ts";
 import { cniso, sidImage, testImage, withMountedImage } from "../../testing/images.ts";
 import { inspectIso } from "../../testing/iso_inspect.ts";
 
-const ROOT_ON_OVERLAY = "CNISO-ROOT: LiveOS_rootfs overlay";
+const cache = new IsoCache("cniso-sid-isos-");
 
-let dir: string | undefined;
-const isos = new Map<string, Promise<string>>();
-
-function isoOf(kind: "squashfs" | "erofs"): Promise<string> {
-  if (!isos.has(kind)) {
-    isos.set(
-      kind,
-      (async () => {
-        dir ??= await Deno.makeTempDir({ dir: "/var/tmp", prefix: "cniso-sid-isos-" });
-        const iso = `${dir}/${kind}.iso`;
-        // lz4: the fast EROFS compressor (lz4hc, the default, takes a minute here).
-        const extra = kind === "erofs" ? ["--rootfs-type", "erofs", "--compression", "lz4"] : [];
-        const r = await cniso(["build", await sidImage(), "-o", iso, ...extra]);
-        assert.equal(r.code, 0, r.stderr);
-        return iso;
-      })(),
-    );
-  }
-  return isos.get(kind)!;
+async function isoOf(kind: "squashfs" | "erofs"): Promise<string> {
+  // lz4: the fast EROFS compressor (lz4hc, the default, takes a minute here).
+  const extra = kind === "erofs" ? ["--rootfs-type", "erofs", "--compression", "lz4"] : [];
+  return (await cache.get(kind, sidImage, extra)).iso;
 }
 
-async function boot(iso: string, args: string[]) {
-  const r = await cniso(["boot-test", iso, "--accel", "auto", "--timeout", "400", ...args]);
-  return { ...r, all: r.stdout + r.stderr };
-}
+const boot = bootTest;
 
 Deno.test("sid (root, podman): the ISO, inspected with independent tools, has the image's files and the marker", async () => {
   const image = await sidImage();
@@ -106,5 +89,5 @@ Deno.test("erofs (root, podman): Debian 12's dracut 059 cannot mount EROFS: chec
 });
 
 Deno.test("sid: remove the ISOs", async () => {
-  if (dir) await Deno.remove(dir, { recursive: true });
+  await cache.remove();
 });

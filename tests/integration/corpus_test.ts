@@ -26,6 +26,7 @@ interface Case {
   name: string;
   prepare?: (root: string) => Promise<void>;
   args?: string[];
+  env?: Record<string, string>;
   code: number;
   message: RegExp;
 }
@@ -374,6 +375,42 @@ const cases: Case[] = [
     message: /zstd takes no level 30/,
   },
   {
+    name: "a block size squashfs cannot take",
+    args: ["--compression", "zstd:5:2M"],
+    code: 2,
+    message: /--compression zstd:5:2M: no block size 2M/,
+  },
+  {
+    name: "an --exclude that leaves the image",
+    args: ["--exclude", "../etc"],
+    code: 2,
+    message: /--exclude "\.\.\/etc": names no path inside the image/,
+  },
+  {
+    name: "an --exclude mksquashfs would read otherwise",
+    args: ["--exclude", "usr\\"],
+    code: 2,
+    message: /--exclude .*uses a character mksquashfs and mkfs\.erofs read differently/,
+  },
+  {
+    name: "an unknown --rootfs-type",
+    args: ["--rootfs-type", "ext4"],
+    code: 2,
+    message: /--rootfs-type ext4: expected one of squashfs, erofs/,
+  },
+  {
+    name: "an EROFS the image's dracut cannot mount",
+    args: ["--rootfs-type", "erofs"],
+    code: 2,
+    message: /no dracut dmsquash-live module[\s\S]*--rootfs-type squashfs/,
+  },
+  {
+    name: "a SOURCE_DATE_EPOCH before 1980",
+    env: { SOURCE_DATE_EPOCH: "86400" },
+    code: 2,
+    message: /SOURCE_DATE_EPOCH=86400: not a time cniso can use/,
+  },
+  {
     name: "output directory missing",
     args: ["-o", "/nonexistent/dir/x.iso"],
     code: 2,
@@ -393,7 +430,10 @@ for (const c of cases) {
     const out = await Deno.makeTempDir({ prefix: "cniso-corpus-out-" });
     try {
       await c.prepare?.(root);
-      const r = await cnisoMeasured(["build", "--rootfs", root, "-o", out, ...(c.args ?? [])]);
+      const r = await cnisoMeasured(
+        ["build", "--rootfs", root, "-o", out, ...(c.args ?? [])],
+        c.env,
+      );
       const all = r.stdout + r.stderr;
       assert.equal(r.code, c.code, all);
       // Bounds, not speed targets: a hang or a read of gigabytes would break them by far.
