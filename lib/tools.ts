@@ -16,6 +16,8 @@ export const TOOLS = {
   mksquashfs: { names: ["mksquashfs"], debian: "squashfs-tools", fedora: "squashfs-tools" },
   "mkfs.erofs": { names: ["mkfs.erofs"], debian: "erofs-utils", fedora: "erofs-utils" },
   xorriso: { names: ["xorriso"], debian: "xorriso", fedora: "xorriso" },
+  skopeo: { names: ["skopeo"], debian: "skopeo", fedora: "skopeo" },
+  unshare: { names: ["unshare"], debian: "util-linux", fedora: "util-linux-core" },
   "grub-mkimage": {
     names: ["grub2-mkimage", "grub-mkimage"],
     debian: "grub-common",
@@ -86,9 +88,16 @@ export async function requireTools(tools: ToolName[]): Promise<Map<ToolName, str
 }
 
 /** The tools `cniso build` runs (with the live root's filesystem tool first). */
-export function buildTools(rootfsType: "squashfs" | "erofs"): ToolName[] {
-  return [rootfsType === "erofs" ? "mkfs.erofs" : "mksquashfs", ...BOOT_TOOLS];
+export function buildTools(rootfsType: "squashfs" | "erofs", payload = false): ToolName[] {
+  return [
+    rootfsType === "erofs" ? "mkfs.erofs" : "mksquashfs",
+    ...BOOT_TOOLS,
+    ...(payload ? PAYLOAD_TOOLS : []),
+  ];
 }
+
+/** What embedding payloads takes: skopeo copies them, unshare keeps the view's mounts private. */
+const PAYLOAD_TOOLS: ToolName[] = ["skopeo", "unshare"];
 
 /** The tools that make the boot images and the ISO, whatever the live root's file system. */
 const BOOT_TOOLS: ToolName[] = [

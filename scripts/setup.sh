@@ -5,7 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 pkgs=(podman runc netavark aardvark-dns iptables uidmap fuse-overlayfs
-  squashfs-tools erofs-utils xorriso mtools dosfstools isomd5sum
+  squashfs-tools erofs-utils xorriso mtools dosfstools isomd5sum skopeo
+  busybox-static attr
   grub-common grub-pc-bin
   debootstrap
   qemu-system-x86 qemu-utils ovmf

@@ -64,7 +64,8 @@ export type TestImageName =
   | "badlabel"
   | "efi-packages"
   | "efi-bootupd"
-  | "kernels";
+  | "kernels"
+  | "payload-live";
 
 /** A test image from tests/fixtures/images/<name>, built on the example image. */
 export function testImage(name: TestImageName): Promise<string> {
@@ -104,6 +105,38 @@ export function sidImage(): Promise<string> {
     );
   })();
   return sid;
+}
+
+/** The payloads of tests/fixtures/payloads/: FROM scratch with Debian's static busybox. */
+export type PayloadName = "payload-a" | "payload-b";
+
+const payloads = new Map<PayloadName, Promise<string>>();
+
+/**
+ * A payload image, built from its Containerfile with /bin/busybox (busybox-static)
+ * beside it; named by its :latest tag, which the live test image runs.
+ */
+export function payloadImage(name: PayloadName): Promise<string> {
+  if (!payloads.has(name)) {
+    payloads.set(
+      name,
+      (async () => {
+        const dir = await Deno.makeTempDir({ prefix: "cniso-payload-ctx-" });
+        try {
+          const src = path.join(REPO, "tests/fixtures/payloads", name);
+          await Deno.copyFile(path.join(src, "Containerfile"), path.join(dir, "Containerfile"));
+          await Deno.copyFile("/bin/busybox", path.join(dir, "busybox"));
+          const tag = await buildCached(`localhost/cniso-${name}`, dir, {}, "");
+          // The live image's service runs it by this name.
+          await $`podman tag ${tag} localhost/cniso-${name}:latest`;
+          return `localhost/cniso-${name}:latest`;
+        } finally {
+          await Deno.remove(dir, { recursive: true });
+        }
+      })(),
+    );
+  }
+  return payloads.get(name)!;
 }
 
 /** The benchmark's desktop-size image (bench/desktop): several GB, built only by the benchmark. */

@@ -6,7 +6,7 @@
 import * as path from "node:path";
 import { InputError, ToolError } from "../errors.ts";
 import { readAtMost } from "../read_at_most.ts";
-import type { Plan, Step } from "./plan.ts";
+import { commandLine, type Plan, type Step } from "./plan.ts";
 import type { Progress, Report } from "../progress.ts";
 import { run } from "../run.ts";
 import type { ToolName } from "../tools.ts";
@@ -31,7 +31,19 @@ export function progressSteps(plan: Plan): number {
 
 /** Writes the generated files and copies the BIOS modules into the work directory. */
 export async function stage(plan: Plan): Promise<void> {
-  for (const w of plan.writes) await guard(w.path, () => Deno.writeTextFile(w.path, w.content));
+  for (const d of plan.dirs) {
+    await Deno.mkdir(d.path, { recursive: true, mode: 0o755 });
+    await Deno.chmod(d.path, d.mode);
+  }
+  for (const w of plan.writes) {
+    await Deno.mkdir(path.dirname(w.path), { recursive: true, mode: 0o755 });
+    await guard(w.path, () => Deno.writeTextFile(w.path, w.content, { createNew: true }));
+    if (w.mode !== undefined) await Deno.chmod(w.path, w.mode);
+  }
+  for (const l of plan.links) {
+    await Deno.mkdir(path.dirname(l.path), { recursive: true, mode: 0o755 });
+    await Deno.symlink(l.target, l.path);
+  }
   for (const c of plan.copies) {
     await Deno.mkdir(path.dirname(c.target), { recursive: true, mode: 0o755 });
     // Written anew with a plain mode: a setuid or setgid bit never comes along. Read no more
@@ -79,10 +91,12 @@ export async function runStep(
   step: Step,
   { tools, signal, report }: Pick<ExecuteOptions, "tools" | "signal"> & { report?: Report },
 ): Promise<void> {
-  const exe = tools.get(step.tool);
-  if (!exe) throw new ToolError(`internal: tool ${step.tool} was not looked up`);
+  for (const name of [step.tool, ...(step.via ? [step.via.tool] : [])]) {
+    if (!tools.has(name)) throw new ToolError(`internal: tool ${name} was not looked up`);
+  }
+  const [exe, ...args] = commandLine(step, tools);
   const timeout = step.timeoutSecs ? AbortSignal.timeout(step.timeoutSecs * 1000) : undefined;
-  const result = await run(exe, step.args, {
+  const result = await run(exe, args, {
     env: step.env,
     signal: timeout ? AbortSignal.any([signal, timeout]) : signal,
     onStdout: report ? percentages(report) : undefined,

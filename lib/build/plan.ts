@@ -19,6 +19,15 @@ import {
   kernelPaths,
   LIVE_ROOT,
 } from "../iso/layout.ts";
+import {
+  type PayloadInput,
+  payloadWork,
+  PRIVATE_MOUNTS,
+  skelContents,
+  skopeoArgs,
+  viewArgs,
+} from "../payload/payload_plan.ts";
+import { OCI_PATH, STORE_PATH } from "../payload/live_store.ts";
 import { shellQuote } from "../terminal.ts";
 import type { ToolName } from "../tools.ts";
 import { type Compression, mksquashfsCompressionArgs } from "./compression.ts";
@@ -46,6 +55,8 @@ export interface Step {
   env?: Record<string, string>;
   /** A bound on the step's run time, for steps that take a second when all is well. */
   timeoutSecs?: number;
+  /** Run through this command (its arguments, then the tool's path and arguments). */
+  via?: { tool: ToolName; args: string[] };
 }
 
 /** Steps shown as one line of progress. */
@@ -63,8 +74,12 @@ export interface Plan {
   workDir: string;
   /** The ISO as written before it is renamed to `output`. */
   tempIso: string;
+  /** Directories made in workDir (root's, mode 0755 unless the path ends a payload store). */
+  dirs: { path: string; mode: number }[];
   /** Generated files written into workDir before any tool runs. */
-  writes: { path: string; content: string }[];
+  writes: { path: string; content: string; mode?: number }[];
+  /** Symbolic links made in workDir (the payload's unit enablement). */
+  links: { path: string; target: string }[];
   /** Files copied out of the image into workDir (small ones only: the BIOS modules). */
   copies: Placement[];
   /** The files of the ISO tree (the squashfs, kernel, initrd, boot files). */
@@ -72,6 +87,8 @@ export interface Plan {
   /** The files of the EFI system partition image. */
   esp: Placement[];
   stages: Stage[];
+  /** Container images embedded in the live root, and where. */
+  payload?: PayloadInput & { target: string };
 }
 
 export interface PlanInput {
@@ -90,6 +107,8 @@ export interface PlanInput {
   epoch: number;
   /** The live root's file system (default squashfs). */
   rootfsType?: "squashfs" | "erofs";
+  /** Container images embedded in the live root. */
+  payload?: PayloadInput;
 }
 
 /** The files the build makes in its work directory. */
@@ -114,10 +133,13 @@ export function makePlan(input: PlanInput): Plan {
   const excludes = input.excludes ?? [];
   const esp = espPlacements(input.contract, files);
   const iso = isoPlacements(input.contract, files, esp, bios);
+  const payload = payloadParts(input);
+  const liveRoot = input.rootfsType === "erofs"
+    ? erofsStage(input, files, excludes)
+    : squashfsStage(input, files, excludes.length > 0);
   const stages = [
-    input.rootfsType === "erofs"
-      ? erofsStage(input, files, excludes)
-      : squashfsStage(input, files, excludes.length > 0),
+    ...payload.stages,
+    payload.via ? withVia(liveRoot, payload.via) : liveRoot,
     ...(bios ? [eltoritoStage(files)] : []),
     espStage(esp, files, espSizeKiB(input.contract, input.grubConfig), input.epoch),
     isoStage(input, files, iso, bios),
@@ -129,11 +151,14 @@ export function makePlan(input: PlanInput): Plan {
     output: input.output,
     workDir: input.workDir,
     tempIso: files.tempIso,
+    dirs: payload.dirs,
     writes: [
       { path: files.grubCfg, content: input.grubConfig },
       { path: files.diskInfo, content: diskInfo(input.contract.osRelease, input.label) },
       ...(excludes.length > 0 ? [{ path: files.excludes, content: excludeFile(excludes) }] : []),
+      ...payload.writes,
     ],
+    links: payload.links,
     copies: (input.contract.biosModules ?? []).map((f) => ({
       source: f.hostPath,
       target: path.join(files.biosDir, path.basename(f.imagePath)),
@@ -142,7 +167,70 @@ export function makePlan(input: PlanInput): Plan {
     iso,
     esp,
     stages,
+    ...(payload.stages.length
+      ? { payload: { ...input.payload!, target: payloadTarget(input.payload!.format) } }
+      : {}),
   };
+}
+
+/**
+ * The payload's part of the plan: its work directories and skeleton, a stage
+ * of skopeo copies, and the view the live root's tool runs in. Nothing without
+ * payloads: the live root is then made from the image's mount directly.
+ */
+function payloadParts(input: PlanInput) {
+  const payloads = input.payload?.payloads ?? [];
+  if (payloads.length === 0) return { stages: [], dirs: [], writes: [], links: [] };
+  const format = input.payload!.format;
+  const work = payloadWork(input.workDir);
+  const skel = skelContents(format);
+  const inSkel = (p: string) => path.join(work.skel, p);
+  const store = format === "containers-storage" ? [work.store, work.run] : [];
+  const title = `payload: ${payloads.length} image${payloads.length > 1 ? "s" : ""} (${format})`;
+  return {
+    stages: [{
+      title,
+      steps: payloads.map((p) => ({
+        ...tool(`payload ${p.name}`, "skopeo", skopeoArgs(format, work, p)),
+        via: { tool: "unshare" as const, args: PRIVATE_MOUNTS },
+      })),
+    }],
+    dirs: [
+      ...[work.dir, work.image, work.view, ...skel.dirs.map(inSkel)].map((d) => ({
+        path: d,
+        mode: 0o755,
+      })),
+      // The store's own directories are root's alone, as podman makes them.
+      ...store.map((d) => ({ path: d, mode: 0o700 })),
+    ],
+    writes: skel.files.map((f) => ({ path: inSkel(f.path), content: f.content, mode: f.mode })),
+    links: skel.links.map((l) => ({ path: inSkel(l.path), target: l.target })),
+    via: { tool: "unshare" as const, args: viewArgs(work, input.rootDir) },
+  };
+}
+
+function payloadTarget(format: PayloadInput["format"]): string {
+  return format === "oci" ? OCI_PATH : STORE_PATH;
+}
+
+/** A stage whose tool runs inside the payload's view. */
+function withVia(stage: Stage, via: NonNullable<Step["via"]>): Stage {
+  return { ...stage, steps: stage.steps.map((s) => ({ ...s, via })) };
+}
+
+/** The directory the live root is made from: the payload's view, or the image's root. */
+function liveRootSource(input: PlanInput): string {
+  return (input.payload?.payloads.length ?? 0) > 0
+    ? payloadWork(input.workDir).view
+    : input.rootDir;
+}
+
+/** The command line of a step: its `via` command first, when it has one. */
+export function commandLine(step: Step, tools?: Map<ToolName, string>): string[] {
+  const exe = (name: ToolName) => tools?.get(name) ?? name;
+  return step.via
+    ? [exe(step.via.tool), ...step.via.args, exe(step.tool), ...step.args]
+    : [exe(step.tool), ...step.args];
 }
 
 /** Every step of the plan, in order. */
@@ -205,7 +293,7 @@ function espSizeKiB(contract: Contract, grubConfig: string): number {
 function squashfsStage(input: PlanInput, files: WorkFiles, exclude: boolean): Stage {
   const title = "squashfs of the image";
   // -progress with -quiet: only the progress bar, which the executor reads for percentages.
-  const args = [input.rootDir, files.squashfs, "-noappend", "-progress", "-quiet"];
+  const args = [liveRootSource(input), files.squashfs, "-noappend", "-progress", "-quiet"];
   // mksquashfs takes the times from SOURCE_DATE_EPOCH, except the root directory's own.
   args.push("-root-time", `${input.epoch}`);
   if (exclude) args.push("-wildcards", "-ef", files.excludes);
@@ -218,7 +306,7 @@ function erofsStage(input: PlanInput, files: WorkFiles, excludes: string[]): Sta
   const title = "EROFS of the image";
   const args = mkfsErofsArgs({
     output: files.squashfs,
-    rootDir: input.rootDir,
+    rootDir: liveRootSource(input),
     compression: input.compression,
     uuid: erofsUuid(input.label, input.epoch),
     excludes,
@@ -285,6 +373,20 @@ function tool(title: string, name: ToolName, args: string[]): Step {
     : { title, tool: name, args };
 }
 
+function payloadLines(plan: Plan): string[] {
+  if (!plan.payload) return [];
+  return [
+    `payload (${plan.payload.format}, into ${plan.payload.target} of the live root):`,
+    ...plan.payload.payloads.map((p) =>
+      `  ${p.name} ${p.id.slice(0, 12)} ${mibText(p.size)} (${p.why})`
+    ),
+  ];
+}
+
+function mibText(bytes: number): string {
+  return `${(bytes / 2 ** 20).toFixed(1)} MiB`;
+}
+
 /** The plan as text, for `--dry-run`. */
 export function formatPlan(plan: Plan, tools?: Map<ToolName, string>): string {
   const out = [
@@ -299,6 +401,7 @@ export function formatPlan(plan: Plan, tools?: Map<ToolName, string>): string {
     `  ${plan.copies.length} files into ${
       plan.copies[0] ? path.dirname(plan.copies[0].target) : "(none: --no-bios)"
     }`,
+    ...payloadLines(plan),
     "ISO tree:",
     ...plan.iso.map((p) => `  ${p.target.padEnd(28)} <- ${p.source}`),
     `EFI boot image (${EFI_IMAGE.slice(1)}):`,
@@ -307,11 +410,10 @@ export function formatPlan(plan: Plan, tools?: Map<ToolName, string>): string {
   ];
   const steps = planSteps(plan);
   steps.forEach((s, i) => {
-    const exe = tools?.get(s.tool) ?? s.tool;
     const env = Object.entries(s.env ?? {}).map(([k, v]) => `${k}=${v}`);
     out.push(
       `  ${i + 1}. ${s.title}`,
-      `     ${[...env, exe, ...s.args].map(shellQuote).join(" ")}`,
+      `     ${[...env, ...commandLine(s, tools)].map(shellQuote).join(" ")}`,
     );
   });
   out.push(`  ${steps.length + 1}. rename ${plan.tempIso} -> ${plan.output}`);

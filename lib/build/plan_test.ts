@@ -5,9 +5,15 @@ import { formatCompression, mksquashfsCompressionArgs, parseCompression } from "
 import { parseExcludes } from "./exclude.ts";
 import { formatPlan, makePlan, planSteps } from "./plan.ts";
 import { makeTree, put } from "../../testing/tree.ts";
+import type { PayloadInput } from "../payload/payload_plan.ts";
 
 async function planFor(
-  options: { noBios?: boolean; excludes?: string[]; rootfsType?: "erofs" } = {},
+  options: {
+    noBios?: boolean;
+    excludes?: string[];
+    rootfsType?: "erofs";
+    payload?: PayloadInput;
+  } = {},
   prepare: (root: string) => Promise<void> = async () => {},
 ) {
   const root = await makeTree();
@@ -26,6 +32,7 @@ async function planFor(
     excludes: options.excludes,
     epoch: 1700000000,
     rootfsType: options.rootfsType,
+    payload: options.payload,
   });
   await Deno.remove(root, { recursive: true });
   return { plan, root };
@@ -243,4 +250,80 @@ Deno.test("plan: --rootfs-type erofs makes the live root with mkfs.erofs, at the
   assert.equal(step.env?.SOURCE_DATE_EPOCH, "1700000000");
   assert.match(step.args.find((a) => a.startsWith("-U"))!, /^-U[0-9a-f-]{36}$/);
   assert.ok(plan.iso.some((p) => p.target === "/LiveOS/squashfs.img"));
+});
+
+const PAYLOADS: PayloadInput["payloads"] = [
+  { ref: "localhost/a", id: "a".repeat(64), name: "localhost/a:latest", size: 1, why: "--payload" },
+  { ref: "b", id: "b".repeat(64), name: "localhost/b:1", size: 2, why: "--payload" },
+];
+
+Deno.test("plan: payloads are copied by skopeo in a private mount namespace, then the live root is made from the view", async () => {
+  const { plan, root } = await planFor({
+    payload: { payloads: PAYLOADS, format: "containers-storage" },
+  });
+  const steps = planSteps(plan);
+  const copies = steps.filter((s) => s.tool === "skopeo");
+  assert.equal(copies.length, 2);
+  assert.deepEqual(copies[1].args, [
+    "copy",
+    "--quiet",
+    "--preserve-digests",
+    `containers-storage:${"b".repeat(64)}`,
+    "containers-storage:[overlay@/out/.cniso-x/payload/store+/out/.cniso-x/payload/run]localhost/b:1",
+  ]);
+  assert.deepEqual(copies[0].via, {
+    tool: "unshare",
+    args: ["--mount", "--propagation", "private", "--"],
+  });
+  const squashfs = steps.find((s) => s.tool === "mksquashfs")!;
+  assert.equal(squashfs.args[0], "/out/.cniso-x/payload/view", "made from the view");
+  assert.equal(squashfs.via?.tool, "unshare");
+  // The view script gets the payload directory and the image's root as arguments.
+  assert.deepEqual(squashfs.via!.args.slice(-2), ["/out/.cniso-x/payload", root]);
+  assert.ok(steps.indexOf(copies[1]) < steps.indexOf(squashfs), "payloads before the live root");
+  const written = plan.writes.map((w) => w.path);
+  assert.ok(written.includes("/out/.cniso-x/payload/skel/usr/lib/cniso/payload-store"));
+  assert.equal(
+    plan.writes.find((w) => w.path.endsWith("/payload-store"))?.mode,
+    0o755,
+  );
+  assert.deepEqual(plan.links, [{
+    path:
+      "/out/.cniso-x/payload/skel/usr/lib/systemd/system/sysinit.target.wants/cniso-payload-store.service",
+    target: "../cniso-payload-store.service",
+  }]);
+  assert.deepEqual(
+    plan.dirs.filter((d) => d.mode === 0o700).map((d) => d.path),
+    ["/out/.cniso-x/payload/store", "/out/.cniso-x/payload/run"],
+  );
+  const text = formatPlan(plan);
+  assert.match(text, /payload \(containers-storage, into \/var\/lib\/containers\/storage/);
+  assert.match(text, /localhost\/b:1 bbbbbbbbbbbb 0\.0 MiB \(--payload\)/);
+  assert.match(text, /unshare --mount --propagation private -- \/bin\/sh -c /);
+});
+
+Deno.test("plan: --payload-format oci writes an OCI layout into the skeleton; no store, no boot unit", async () => {
+  const { plan } = await planFor({ payload: { payloads: PAYLOADS, format: "oci" } });
+  const copies = planSteps(plan).filter((s) => s.tool === "skopeo");
+  assert.equal(
+    copies[0].args.at(-1),
+    "oci:/out/.cniso-x/payload/skel/var/lib/cniso/payload:localhost/a:latest",
+  );
+  assert.deepEqual(plan.links, []);
+  assert.ok(!plan.writes.some((w) => w.path.includes("payload-store")));
+  assert.equal(plan.payload?.target, "/var/lib/cniso/payload");
+});
+
+Deno.test("plan: EROFS is made from the payload's view too; without payloads nothing changes", async () => {
+  const { plan } = await planFor({
+    rootfsType: "erofs",
+    payload: { payloads: PAYLOADS.slice(0, 1), format: "containers-storage" },
+  });
+  const erofs = planSteps(plan).find((s) => s.tool === "mkfs.erofs")!;
+  assert.equal(erofs.args.at(-1), "/out/.cniso-x/payload/view");
+  assert.equal(erofs.via?.tool, "unshare");
+  const { plan: bare, root } = await planFor();
+  assert.ok(!planSteps(bare).some((s) => s.via || s.tool === "skopeo"));
+  assert.equal(planSteps(bare).find((s) => s.tool === "mksquashfs")!.args[0], root);
+  assert.deepEqual([bare.dirs, bare.links, bare.payload], [[], [], undefined]);
 });

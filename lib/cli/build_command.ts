@@ -12,7 +12,9 @@ import { inspect, type Inspection, inspectionError } from "../build/inspect.ts";
 import { formatPlan, makePlan, type Plan } from "../build/plan.ts";
 import { type SourceDate, sourceDate } from "../build/source_date.ts";
 import { prepareOutput } from "../build/work_dir.ts";
-import { withCleanup } from "../cleanup.ts";
+import { type Cleanup, withCleanup } from "../cleanup.ts";
+import { checkWorkPath, type PayloadInput, payloadShare } from "../payload/payload_plan.ts";
+import { findPayloads, mib, type PayloadRequest, roomFindings } from "../payload/payloads.ts";
 import { CnisoError, InputError } from "../errors.ts";
 import { ImageRoot } from "../image/image_root.ts";
 import { initramfsWarning } from "../image/initramfs.ts";
@@ -35,6 +37,8 @@ import {
   oneOf,
   optionsHelp,
   parseOptions,
+  PAYLOAD_OPTIONS,
+  payloadRequest,
   rootfsType,
 } from "./options.ts";
 
@@ -68,6 +72,7 @@ export const BUILD_OPTIONS = {
     ],
   },
   ...IMAGE_OPTIONS,
+  ...PAYLOAD_OPTIONS,
   chown: {
     type: "string",
     value: "UID:GID",
@@ -132,6 +137,59 @@ async function buildWith(args: string[], progress: Progress): Promise<number> {
     console.log(BUILD_HELP);
     return 0;
   }
+  const settings = await buildSettings(values, positionals);
+  const { rootfs, compression, dryRun, payload } = settings;
+  // Look the tools up before mounting anything: a missing one is found in a second.
+  const tools = dryRun ? new Map() : await requireTools(buildTools(rootfs, payload !== undefined));
+  if (rootfs === "erofs" && !dryRun) {
+    checkErofsCompression(compression, await installedErofsCompressors(tools.get("mkfs.erofs")!));
+  }
+
+  return await withCleanup(async (cleanup, signal) => {
+    const source = await openSource(settings.spec, cleanup);
+    signal.throwIfAborted();
+    const ready = await inspectOrThrow(source, inspectOptions(values), progress, signal);
+    const payloads = payload && await payloadsOrThrow(payload, source.rootDir, cleanup, progress);
+    const date = sourceDate(settings.epochVariable, source.created, Date.now());
+    const output = settings.output;
+    const isoPath = output.isDirectory ? path.join(output.path, `${ready.label}.iso`) : output.path;
+    const planInput = {
+      image: source.name,
+      rootDir: source.rootDir,
+      ...ready,
+      compression,
+      excludes: settings.excludes,
+      epoch: date.epoch,
+      rootfsType: rootfs,
+      payload: payloads,
+    };
+    const notes = buildNotes(ready, date);
+    if (dryRun) {
+      for (const note of notes) progress.note(note);
+      const workDir = path.join(path.dirname(isoPath), ".cniso-XXXXXX");
+      return printPlan(makePlan({ ...planInput, output: isoPath, workDir }), ready, progress);
+    }
+    const out = await prepareOutput(isoPath, cleanup, (line) => progress.note(line));
+    if (payloads) checkWorkPath(out.workDir);
+    const plan = makePlan({ ...planInput, output: isoPath, workDir: out.workDir });
+    await runPlan(plan, ready, {
+      notes,
+      tools,
+      signal,
+      progress,
+      owner: isoOwner(out.dirOwner, settings.owner),
+      place: out.place,
+      imageBytes: source.size,
+    });
+    return 0;
+  });
+}
+
+/** Every option judged before anything is mounted: bad input costs a second. */
+async function buildSettings(
+  values: ReturnType<typeof parseOptions<typeof BUILD_OPTIONS>>["values"],
+  positionals: string[],
+) {
   oneOf("progress", values.progress, PROGRESS_MODES, "auto");
   const spec = imageOrRootfs("build", positionals, values.rootfs);
   const rootfs = rootfsType(values["rootfs-type"]);
@@ -142,48 +200,36 @@ async function buildWith(args: string[], progress: Progress): Promise<number> {
   // A SOURCE_DATE_EPOCH the tools cannot take is found before anything is mounted.
   const epochVariable = Deno.env.get("SOURCE_DATE_EPOCH");
   sourceDate(epochVariable, undefined, Date.now());
-  const output = await outputTarget(values.output);
-  const owner = parseOwner(values.chown);
-  const dryRun = values["dry-run"] ?? false;
-  // Look the tools up before mounting anything: a missing one is found in a second.
-  const tools = dryRun ? new Map() : await requireTools(buildTools(rootfs));
-  if (rootfs === "erofs" && !dryRun) {
-    checkErofsCompression(compression, await installedErofsCompressors(tools.get("mkfs.erofs")!));
-  }
+  return {
+    spec,
+    rootfs,
+    compression,
+    excludes,
+    epochVariable,
+    payload: payloadRequest(values),
+    output: await outputTarget(values.output),
+    owner: parseOwner(values.chown),
+    dryRun: values["dry-run"] ?? false,
+  };
+}
 
-  return await withCleanup(async (cleanup, signal) => {
-    const source = await openSource(spec, cleanup);
-    signal.throwIfAborted();
-    const ready = await inspectOrThrow(source, inspectOptions(values), progress, signal);
-    const date = sourceDate(epochVariable, source.created, Date.now());
-    const isoPath = output.isDirectory ? path.join(output.path, `${ready.label}.iso`) : output.path;
-    const planInput = {
-      image: source.name,
-      rootDir: source.rootDir,
-      ...ready,
-      compression,
-      excludes,
-      epoch: date.epoch,
-      rootfsType: rootfs,
-    };
-    const notes = buildNotes(ready, date);
-    if (dryRun) {
-      for (const note of notes) progress.note(note);
-      const workDir = path.join(path.dirname(isoPath), ".cniso-XXXXXX");
-      return printPlan(makePlan({ ...planInput, output: isoPath, workDir }), ready, progress);
-    }
-    const out = await prepareOutput(isoPath, cleanup, (line) => progress.note(line));
-    const plan = makePlan({ ...planInput, output: isoPath, workDir: out.workDir });
-    await runPlan(plan, ready, {
-      notes,
-      tools,
-      signal,
-      progress,
-      owner: isoOwner(out.dirOwner, owner),
-      place: out.place,
-    });
-    return 0;
-  });
+/** Finds the payloads and checks the image has room for them; reports warnings; stops on errors. */
+async function payloadsOrThrow(
+  request: PayloadRequest,
+  rootDir: string,
+  cleanup: Cleanup,
+  progress: Progress,
+): Promise<PayloadInput> {
+  const podman = (await requireTools(["podman"])).get("podman")!;
+  const found = await findPayloads(podman, request, cleanup);
+  const findings = [...found.findings, ...await roomFindings(rootDir, request.format)];
+  for (const f of findings.filter((f) => f.severity === "warning")) {
+    progress.warning(`${f.where}: ${f.detail}`);
+  }
+  if (findings.some((f) => f.severity === "error")) {
+    throw inspectionError({ findings, warnings: [] });
+  }
+  return { payloads: found.payloads, format: request.format };
 }
 
 /** Judges the image; reports the warnings; stops on errors. */
@@ -238,6 +284,8 @@ async function runPlan(
     progress: Progress;
     owner?: { uid: number; gid: number };
     place: (tempIso: string, owner?: { uid: number; gid: number }) => Promise<void>;
+    /** The image's unpacked size, for the payload's share. */
+    imageBytes?: number;
   },
 ): Promise<void> {
   const { progress } = options;
@@ -249,7 +297,26 @@ async function runPlan(
   const bytes = await execute(plan, options);
   const warning = await initramfsCheck;
   if (warning) progress.warning(warning);
+  if (plan.payload) progress.note(payloadSummary(plan.payload, bytes, options.imageBytes));
   progress.result({ iso: plan.output, bytes, label: plan.label });
+}
+
+/** The payload's line in the summary: how much it is, and its share of the ISO (by unpacked sizes). */
+function payloadSummary(
+  payload: NonNullable<Plan["payload"]>,
+  isoBytes: number,
+  imageBytes: number | undefined,
+): string {
+  const n = payload.payloads.length;
+  const bytes = payload.payloads.reduce((sum, p) => sum + p.size, 0);
+  const share = imageBytes
+    ? `, about ${Math.round(payloadShare(bytes, imageBytes) * 100)} % of the ISO (${
+      mib(payloadShare(bytes, imageBytes) * isoBytes)
+    } of ${mib(isoBytes)}, by unpacked sizes)`
+    : "";
+  return `payload: ${n} image${n > 1 ? "s" : ""}, ${
+    mib(bytes)
+  } unpacked, in ${payload.target}${share}`;
 }
 
 /** What the build decided that the user did not say: the default kernel, the time on the ISO. */

@@ -14,10 +14,16 @@ import {
   inspectOptions,
   optionsHelp,
   parseOptions,
+  PAYLOAD_OPTIONS,
+  payloadRequest,
 } from "./options.ts";
+import { findPayloads, type PayloadRequest, roomFindings } from "../payload/payloads.ts";
+import type { Cleanup } from "../cleanup.ts";
+import { requireTools } from "../tools.ts";
 
 export const CHECK_OPTIONS = {
   ...IMAGE_OPTIONS,
+  ...PAYLOAD_OPTIONS,
   json: {
     type: "boolean",
     help: ["print the findings as one JSON document on stdout (for CI gates)"],
@@ -60,10 +66,12 @@ async function checkWith(args: string[]): Promise<number> {
   const spec = imageOrRootfs("check", positionals, values.rootfs);
   // Options are judged before anything is mounted.
   const options = inspectOptions(values);
+  const payload = payloadRequest(values);
   return await withCleanup(async (cleanup, signal) => {
     const source = await openSource(spec, cleanup);
     const result = await inspect(new ImageRoot(source.rootDir), options, signal);
     if (result.ready) result.findings.push(await initramfsFinding(result.ready, signal));
+    if (payload) result.findings.push(...await payloadFindings(payload, source.rootDir, cleanup));
     const errors = result.findings.filter((f) => f.severity === "error").length;
     if (values.json) {
       console.log(JSON.stringify(checkDocument(source.name, result), null, 2));
@@ -79,6 +87,17 @@ async function checkWith(args: string[]): Promise<number> {
     );
     return errors === 0 ? 0 : 2;
   });
+}
+
+/** The payloads, where they were found, and whether the image has room for them. */
+async function payloadFindings(
+  request: PayloadRequest,
+  rootDir: string,
+  cleanup: Cleanup,
+): Promise<Finding[]> {
+  const podman = (await requireTools(["podman"])).get("podman")!;
+  const found = await findPayloads(podman, request, cleanup);
+  return [...found.findings, ...await roomFindings(rootDir, request.format)];
 }
 
 async function initramfsFinding(

@@ -8,6 +8,8 @@
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import type { InspectOptions } from "../build/inspect.ts";
 import { InputError } from "../errors.ts";
+import { PAYLOAD_FORMATS } from "../payload/payload_plan.ts";
+import type { PayloadRequest } from "../payload/payloads.ts";
 
 export interface OptionSpec {
   type: "string" | "boolean";
@@ -74,6 +76,40 @@ export const IMAGE_OPTIONS = {
   },
 } as const satisfies OptionTable;
 
+/** Container images embedded in the live root: shared by `build` and `check`. */
+export const PAYLOAD_OPTIONS = {
+  payload: {
+    type: "string",
+    multiple: true,
+    value: "REF",
+    help: [
+      "embed this image from local container storage in the live",
+      "root (repeatable), for an installer that works offline",
+    ],
+  },
+  "bootc-installer-payload-ref": {
+    type: "string",
+    multiple: true,
+    value: "REF",
+    help: ["the same as --payload (the reference implementation's name)"],
+  },
+  "payload-bound": {
+    type: "boolean",
+    help: [
+      "also embed the images each payload binds",
+      "(/usr/lib/bootc/bound-images.d) that are in local storage",
+    ],
+  },
+  "payload-format": {
+    type: "string",
+    value: "FORMAT",
+    help: [
+      "containers-storage (default: /var/lib/containers/storage)",
+      "or oci (an OCI image layout at /var/lib/cniso/payload)",
+    ],
+  },
+} as const satisfies OptionTable;
+
 export const HELP_OPTION = {
   help: { type: "boolean", short: "h", help: ["show this help"] },
 } as const satisfies OptionTable;
@@ -136,6 +172,26 @@ export function inspectOptions(values: Values<typeof IMAGE_OPTIONS>): InspectOpt
     allowLabelMismatch: values["allow-label-mismatch"],
     noExtraEntries: values["no-extra-entries"],
   };
+}
+
+/** The payload options as a request, or undefined when no payload is named. */
+export function payloadRequest(values: Values<typeof PAYLOAD_OPTIONS>): PayloadRequest | undefined {
+  const refs = [...(values.payload ?? []), ...(values["bootc-installer-payload-ref"] ?? [])];
+  const format = oneOf(
+    "payload-format",
+    values["payload-format"],
+    PAYLOAD_FORMATS,
+    "containers-storage",
+  );
+  if (refs.length === 0) {
+    for (const name of ["payload-bound", "payload-format"] as const) {
+      if (values[name] !== undefined) {
+        throw new InputError(`--${name} needs --payload REF`, "see: cniso build --help");
+      }
+    }
+    return undefined;
+  }
+  return { refs: [...new Set(refs)], bound: values["payload-bound"] ?? false, format };
 }
 
 export const ROOTFS_TYPES = ["squashfs", "erofs"] as const;

@@ -16,6 +16,8 @@ export interface ImageSource {
   rootDir: string;
   /** The image's creation time in seconds (not for --rootfs trees). */
   created?: number;
+  /** The image's unpacked size in bytes (not for --rootfs trees). */
+  size?: number;
 }
 
 export async function openSource(
@@ -36,10 +38,10 @@ export async function openSource(
     return { name: spec.rootfs, rootDir };
   }
   const podman = (await requireTools(["podman"])).get("podman")!;
-  const { id, created } = await imageId(podman, spec.image!);
+  const { id, created, size } = await imageId(podman, spec.image!);
   const rootDir = await mountImage(podman, id);
   cleanup.defer(`unmount ${spec.image}`, () => unmountImage(podman, id));
-  return { name: spec.image!, rootDir, created };
+  return { name: spec.image!, rootDir, created, size };
 }
 
 /**

@@ -3,15 +3,21 @@ import { InputError, ToolError } from "../errors.ts";
 import { run } from "../run.ts";
 
 /**
- * Resolves a reference (localhost/img, an ID) to the image ID and its creation
- * time (seconds), or fails with exit 2.
+ * Resolves a reference (localhost/img, an ID) to the image ID, its creation
+ * time (seconds) and unpacked size, or fails with exit 2.
  */
 export async function imageId(
   podman: string,
   ref: string,
-): Promise<{ id: string; created?: number }> {
+): Promise<{ id: string; created?: number; size?: number }> {
   if (ref.startsWith("-")) throw new InputError(`"${ref}" is not an image name`);
-  const r = await run(podman, ["image", "inspect", "--format", "{{.Id}} {{.Created.Unix}}", ref]);
+  const r = await run(podman, [
+    "image",
+    "inspect",
+    "--format",
+    "{{.Id}} {{.Created.Unix}} {{.Size}}",
+    ref,
+  ]);
   if (r.code !== 0) {
     if (/image not known|no such image|failed to find image/i.test(r.stderr)) {
       throw new InputError(
@@ -21,8 +27,12 @@ export async function imageId(
     }
     throw new ToolError(`podman image inspect ${ref} failed: ${lastLine(r.stderr)}`);
   }
-  const [id, created] = r.stdout.trim().split(" ");
-  return /^-?\d+$/.test(created ?? "") ? { id, created: Number(created) } : { id };
+  const [id, created, size] = r.stdout.trim().split(" ");
+  return {
+    id,
+    ...(/^-?\d+$/.test(created ?? "") ? { created: Number(created) } : {}),
+    ...(/^\d+$/.test(size ?? "") ? { size: Number(size) } : {}),
+  };
 }
 
 /** Mounts an image and returns its root directory. Needs root (podman's image mount does). */

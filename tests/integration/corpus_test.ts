@@ -7,7 +7,7 @@
  */
 import assert from "node:assert/strict";
 import $ from "dax";
-import { cniso, cnisoMeasured } from "../../testing/images.ts";
+import { cniso, cnisoMeasured, payloadImage } from "../../testing/images.ts";
 import { KVER, link, makeTree, put, remove } from "../../testing/tree.ts";
 
 const CANARY_TEXT = `CNISO-CANARY-${crypto.randomUUID()}`;
@@ -409,6 +409,36 @@ const cases: Case[] = [
     env: { SOURCE_DATE_EPOCH: "86400" },
     code: 2,
     message: /SOURCE_DATE_EPOCH=86400: not a time cniso can use/,
+  },
+  {
+    name: "a payload not in local storage",
+    args: ["--payload", "localhost/cniso-no-such-payload:1"],
+    code: 2,
+    message:
+      /no image "localhost\/cniso-no-such-payload:1" in local container storage[\s\S]*podman pull localhost\/cniso-no-such-payload:1/,
+  },
+  {
+    name: "--payload-bound without a payload",
+    args: ["--payload-bound"],
+    code: 2,
+    message: /--payload-bound needs --payload REF/,
+  },
+  {
+    name: "an unknown --payload-format",
+    args: ["--payload", "localhost/x", "--payload-format", "tar"],
+    code: 2,
+    message: /--payload-format tar: expected one of containers-storage, oci/,
+  },
+  {
+    name: "a payload where the image has its own container storage",
+    prepare: async (root) => {
+      await payloadImage("payload-b");
+      await Deno.mkdir(`${root}/var/lib/containers/storage/overlay`, { recursive: true });
+    },
+    args: ["--payload", "localhost/cniso-payload-b:latest"],
+    code: 2,
+    message:
+      /\/var\/lib\/containers\/storage: the image has its own container storage at \/var\/lib\/containers\/storage; the payload would hide it/,
   },
   {
     name: "output directory missing",

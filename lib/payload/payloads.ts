@@ -1,0 +1,189 @@
+/**
+ * Finds the payload images in the host's container storage (and, with
+ * --payload-bound, the images they bind), and checks that the live root has
+ * room for them: the paths the payload adds must not be in the image already.
+ * Each result is a finding, so `check` can list them and `build` can stop on
+ * the errors.
+ */
+import * as path from "node:path";
+import type { Cleanup } from "../cleanup.ts";
+import { CnisoError, InputError, ToolError } from "../errors.ts";
+import { type Finding, Findings } from "../image/findings.ts";
+import { ImageRoot } from "../image/image_root.ts";
+import { mountImage, unmountImage } from "../image/podman.ts";
+import { run } from "../run.ts";
+import { BOUND_IMAGES_DIR, boundImageRef, isBoundImageFile } from "./bound_images.ts";
+import { STORE_PATH } from "./live_store.ts";
+import { addedPaths, type Payload, type PayloadFormat } from "./payload_plan.ts";
+
+export interface PayloadRequest {
+  refs: string[];
+  /** Also embed the images the payloads bind (bootc's bound-images.d). */
+  bound: boolean;
+  format: PayloadFormat;
+}
+
+/** At most this many bound-image files are read from one payload. */
+const MAX_BOUND_FILES = 256;
+const MAX_QUADLET_BYTES = 64 * 1024;
+
+/** The payload images, each with a finding; errors for references not in local storage. */
+export async function findPayloads(
+  podman: string,
+  request: PayloadRequest,
+  cleanup: Cleanup,
+): Promise<{ payloads: Payload[]; findings: Finding[] }> {
+  const findings = new Findings();
+  const payloads: Payload[] = [];
+  const add = (p: Payload) => {
+    if (payloads.some((q) => q.id === p.id)) return;
+    payloads.push(p);
+    findings.ok("payload", p.name, `${p.id.slice(0, 12)}, ${mib(p.size)} (${p.why})`);
+  };
+  for (const ref of request.refs) {
+    const found = await localImage(podman, ref, "--payload");
+    if (found) add(found);
+    else {
+      findings.bad(
+        "payload",
+        ref,
+        `no image "${ref}" in local container storage`,
+        `pull it first: podman pull ${ref}`,
+      );
+    }
+  }
+  if (request.bound) {
+    for (const p of [...payloads]) {
+      for (const b of await boundImages(podman, p, cleanup)) {
+        const found = await localImage(podman, b.ref, `bound by ${p.name}: ${b.file}`);
+        if (found) add(found);
+        else {
+          findings.warn(
+            "bound image",
+            b.ref,
+            `named by ${p.name} (${b.file}) but not in local storage: left out`,
+            `to embed it: podman pull ${b.ref}`,
+          );
+        }
+      }
+    }
+  }
+  return { payloads, findings: findings.list };
+}
+
+/** The image a reference names in local storage, or undefined when there is none. */
+async function localImage(podman: string, ref: string, why: string): Promise<Payload | undefined> {
+  // deno-lint-ignore no-control-regex
+  if (ref.startsWith("-") || ref.trim() === "" || /[\s\x00-\x1f]/.test(ref)) {
+    throw new InputError(`"${ref}" is not an image name`, "name a payload like localhost/img:tag");
+  }
+  const format = "{{.Id}}\t{{.Size}}\t{{json .RepoTags}}";
+  const r = await run(podman, ["image", "inspect", "--format", format, ref]);
+  if (r.code !== 0) {
+    if (/image not known|no such image|failed to find image/i.test(r.stderr)) return undefined;
+    throw new ToolError(
+      `podman image inspect ${ref} failed: ${r.stderr.trim().split("\n").at(-1)}`,
+    );
+  }
+  const [id, size, tags] = r.stdout.trim().split("\t");
+  const name = tagFor(ref, JSON.parse(tags ?? "null") ?? []);
+  if (!name) {
+    throw new InputError(
+      `payload ${ref} has no name (tag) in local storage; the live system would not find it`,
+      `tag it: podman tag ${ref} localhost/my-payload:latest`,
+    );
+  }
+  return { ref, id, name, size: Number(size) || 0, why };
+}
+
+/** The tag a reference means (localhost/x means localhost/x:latest), else the image's first tag. */
+export function tagFor(ref: string, tags: string[]): string | undefined {
+  const tagged = /:[\w][\w.-]*$/.test(ref.split("/").at(-1) ?? "") ? ref : `${ref}:latest`;
+  return tags.find((t) => t === ref || t === tagged || t.endsWith(`/${tagged}`)) ?? tags[0];
+}
+
+/** The images a payload binds: read from its bound-images.d, the image mounted for a moment. */
+async function boundImages(
+  podman: string,
+  payload: Payload,
+  cleanup: Cleanup,
+): Promise<{ ref: string; file: string }[]> {
+  const rootDir = await mountImage(podman, payload.id);
+  let unmounted = false;
+  const unmount = async () => {
+    if (!unmounted) await unmountImage(podman, payload.id);
+    unmounted = true;
+  };
+  cleanup.defer(`unmount ${payload.name}`, unmount);
+  try {
+    const root = new ImageRoot(rootDir);
+    const names = (await root.list(BOUND_IMAGES_DIR, MAX_BOUND_FILES)).filter(isBoundImageFile);
+    const found: { ref: string; file: string }[] = [];
+    for (const name of names) {
+      const file = path.posix.join(BOUND_IMAGES_DIR, name);
+      const read = await root.readText(file, MAX_QUADLET_BYTES);
+      const ref = read && boundImageRef(name, read.text);
+      if (ref) found.push({ ref, file });
+    }
+    return found;
+  } catch (e) {
+    if (e instanceof CnisoError) {
+      throw new InputError(`payload ${payload.name}: ${e.message}`, e.hint);
+    }
+    throw e;
+  } finally {
+    await unmount();
+  }
+}
+
+/**
+ * Whether the live root has room for the payload: each path it adds must be
+ * absent from the image, under real directories (a symlink there would take
+ * the payload elsewhere). An empty /var/lib/containers/storage is room enough.
+ */
+export async function roomFindings(rootDir: string, format: PayloadFormat): Promise<Finding[]> {
+  const findings = new Findings();
+  for (const added of addedPaths(format)) {
+    const problem = await obstacle(rootDir, added);
+    if (problem) {
+      findings.bad(
+        "payload room",
+        added,
+        problem,
+        "the payload cannot be added without changing the image's own files: remove that path from the image",
+      );
+    }
+  }
+  return findings.list;
+}
+
+/** What in the image stands where `added` would go, or undefined. Never follows a symlink. */
+async function obstacle(rootDir: string, added: string): Promise<string | undefined> {
+  const parts = added.split("/").filter(Boolean);
+  for (let i = 1; i <= parts.length; i++) {
+    const at = "/" + parts.slice(0, i).join("/");
+    const info = await Deno.lstat(path.join(rootDir, ...parts.slice(0, i))).catch(() => undefined);
+    if (!info) return undefined;
+    if (i < parts.length && !info.isDirectory) {
+      return `${at} in the image is ${info.isSymlink ? "a symbolic link" : "not a directory"}`;
+    }
+    if (i === parts.length) {
+      if (added === STORE_PATH && info.isDirectory) {
+        const empty = await isEmpty(path.join(rootDir, ...parts));
+        if (empty) return undefined;
+        return `the image has its own container storage at ${at}; the payload would hide it`;
+      }
+      return `${at} is in the image already`;
+    }
+  }
+  return undefined;
+}
+
+async function isEmpty(dir: string): Promise<boolean> {
+  for await (const _ of Deno.readDir(dir)) return false;
+  return true;
+}
+
+export function mib(bytes: number): string {
+  return `${(bytes / 2 ** 20).toFixed(1)} MiB`;
+}

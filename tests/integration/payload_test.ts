@@ -1,0 +1,156 @@
+/**
+ * Installer payloads (--payload): real images embedded by a real build, then
+ * proven on the host from the ISO alone. The squashfs is extracted, and podman
+ * runs the payloads from that storage: the host's image IDs, the whiteout and
+ * the opaque directory of payload-a's top layer kept. The image's own files
+ * are compared with a build without payload. Needs root and podman.
+ */
+import $ from "dax";
+import assert from "node:assert/strict";
+import { cniso, payloadImage, testImage } from "../../testing/images.ts";
+
+const STORE = "var/lib/containers/storage";
+
+/** Builds an ISO of the live test image into `dir` and extracts its squashfs there. */
+async function buildAndExtract(dir: string, name: string, args: string[]) {
+  const image = await testImage("live");
+  const iso = `${dir}/${name}.iso`;
+  const r = await cniso(["build", image, "-o", iso, "--progress", "plain", ...args]);
+  assert.equal(r.code, 0, r.stderr);
+  const squashfs = `${dir}/${name}.squashfs`;
+  await $`xorriso -osirrox on -indev ${iso} -extract /LiveOS/squashfs.img ${squashfs}`.quiet();
+  return { squashfs, stderr: r.stderr };
+}
+
+/** The squashfs's listing with directory sizes left out (a directory with one entry more grows). */
+async function listing(squashfs: string): Promise<Set<string>> {
+  const text = await $`unsquashfs -lln -d / ${squashfs}`.text();
+  return new Set(
+    text.split("\n").filter((l) => /^[-dlcbps]/.test(l)).map((l) =>
+      l.startsWith("d") ? l.replace(/^(\S+ \S+)\s+\d+/, "$1") : l
+    ),
+  );
+}
+
+/** The path of a listing's line (after the date and time; a link's target left out). */
+function entryPath(line: string): string {
+  const m = /\d{4}-\d\d-\d\d \d\d:\d\d \/+(.*?)(?: -> .*)?$/.exec(line);
+  assert.ok(m, line);
+  return `/${m[1]}`;
+}
+
+async function hostId(ref: string): Promise<string> {
+  return (await $`podman image inspect --format {{.Id}} ${ref}`.text()).trim();
+}
+
+Deno.test("payload (root, podman): two payloads run from the extracted squashfs with the host's IDs, whiteouts kept, the image's files unchanged", async () => {
+  const a = await payloadImage("payload-a");
+  const b = await payloadImage("payload-b");
+  const dir = await Deno.makeTempDir({ dir: "/var/tmp", prefix: "cniso-payload-" });
+  try {
+    const built = await buildAndExtract(dir, "with", ["--payload", a, "--payload", b]);
+    assert.match(built.stderr, /payload: 2 images \(containers-storage\)/, "a progress step");
+    assert.match(
+      built.stderr,
+      /payload: 2 images, [\d.]+ MiB unpacked, in \/var\/lib\/containers\/storage, about \d+ % of the ISO/,
+    );
+    const bare = await buildAndExtract(dir, "without", []);
+
+    // The image's own entries are all there, as they were; what is new is the payload's.
+    const withPayload = await listing(built.squashfs);
+    const without = await listing(bare.squashfs);
+    for (const line of without) assert.ok(withPayload.has(line), `changed or missing: ${line}`);
+    const added = [...withPayload].filter((l) => !without.has(l)).map(entryPath);
+    const allowed = [
+      `/${STORE}`,
+      "/var/lib/containers",
+      "/usr/lib/cniso",
+      "/usr/lib/systemd/system/cniso-payload-store.service",
+      "/usr/lib/systemd/system/sysinit.target.wants/cniso-payload-store.service",
+    ];
+    for (const p of added) {
+      assert.ok(allowed.some((a) => p === a || p.startsWith(`${a}/`)), `unexpected: ${p}`);
+    }
+
+    // The store, from the ISO alone: podman runs both payloads from it.
+    const x = `${dir}/x`;
+    await $`unsquashfs -q -d ${x} ${built.squashfs} ${STORE}`.quiet();
+    const podman = ["--root", `${x}/${STORE}`, "--runroot", `${dir}/run`];
+    const ids = (await $`podman ${podman} images --no-trunc --format {{.ID}}`.text()).split("\n");
+    for (const ref of [a, b]) {
+      const id = await hostId(ref);
+      assert.ok(ids.some((i) => i.endsWith(id)), `${ref} has the host's ID ${id}: ${ids}`);
+    }
+    const ranA = await $`podman ${podman} run --rm --network none ${a}`.text();
+    assert.equal(ranA.trim(), "payload-a: kept opq / opq: new", "deleted and opq/old stay gone");
+    assert.equal((await $`podman ${podman} run --rm --network none ${b}`.text()).trim(), "b");
+    await $`podman ${podman} rm -a -f`.quiet().noThrow();
+
+    // The top layer holds the whiteout as a 0/0 character device and the opaque directory's xattr.
+    const whiteouts = (await $`find ${x}/${STORE}/overlay -path ${"*/diff/data/deleted"} -type c`
+      .text()).trim().split("\n").filter(Boolean);
+    assert.equal(whiteouts.length, 1, "one whiteout");
+    assert.equal((await $`stat -c %t:%T ${whiteouts[0]}`.text()).trim(), "0:0");
+    const opq = whiteouts[0].replace(/deleted$/, "opq");
+    const xattr = await $`getfattr --only-values -n trusted.overlay.opaque ${opq}`.text();
+    assert.equal(xattr.trim(), "y");
+    assert.equal((await $`podman image mount`.text()).trim(), "", "nothing left mounted");
+  } finally {
+    await $`umount -R ${dir}/run`.quiet().noThrow();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("payload (root, podman): --payload-bound adds the bound image found in local storage and names the one that is not", async () => {
+  const a = await payloadImage("payload-a");
+  const b = await payloadImage("payload-b");
+  const image = await testImage("live");
+  const r = await cniso(["check", image, "--payload", a, "--payload-bound", "--json"]);
+  assert.equal(r.code, 0, r.stdout + r.stderr);
+  const doc = JSON.parse(r.stdout);
+  const rows = doc.findings.filter((f: { what: string }) => /payload|bound/.test(f.what));
+  const bId = await hostId(b);
+  assert.deepEqual(
+    rows.map((f: { what: string; status: string; where: string }) => [f.what, f.status, f.where]),
+    [
+      ["payload", "ok", a],
+      ["payload", "ok", b],
+      ["bound image", "warning", "localhost/cniso-no-such-image:1"],
+    ],
+  );
+  assert.match(
+    rows[1].detail,
+    new RegExp(`^${bId.slice(0, 12)}, .*bound by ${a}: /usr/lib/bootc/bound-images\\.d/b\\.image`),
+  );
+  assert.match(rows[2].detail, /gone\.container\) but not in local storage: left out/);
+  const dry = await cniso(["build", image, "--payload", a, "--payload-bound", "--dry-run"]);
+  assert.equal(dry.code, 0, dry.stderr);
+  assert.match(
+    dry.stdout,
+    /payload \(containers-storage, into \/var\/lib\/containers\/storage of the live root\):\n {2}localhost\/cniso-payload-a:latest \w{12} [\d.]+ MiB \(--payload\)\n {2}localhost\/cniso-payload-b:latest/,
+  );
+  assert.match(dry.stderr, /warning: localhost\/cniso-no-such-image:1: named by/);
+});
+
+Deno.test("payload (root, podman): --payload-format oci writes an OCI layout whose layers carry the whiteouts", async () => {
+  const a = await payloadImage("payload-a");
+  const dir = await Deno.makeTempDir({ dir: "/var/tmp", prefix: "cniso-payload-oci-" });
+  try {
+    const built = await buildAndExtract(dir, "oci", ["--payload", a, "--payload-format", "oci"]);
+    await $`unsquashfs -q -d ${dir}/x ${built.squashfs} var/lib/cniso/payload`.quiet();
+    const layout = `${dir}/x/var/lib/cniso/payload`;
+    const manifest = JSON.parse(await $`skopeo inspect --raw ${`oci:${layout}:${a}`}`.text());
+    assert.equal(manifest.config.digest, `sha256:${await hostId(a)}`, "the host's image ID");
+    const names: string[] = [];
+    for (const layer of manifest.layers) {
+      const blob = `${layout}/blobs/sha256/${layer.digest.replace("sha256:", "")}`;
+      names.push(...(await $`tar -tf ${blob}`.text()).split("\n"));
+    }
+    assert.ok(names.includes("data/.wh.deleted"), names.join(" "));
+    assert.ok(names.includes("data/opq/.wh..wh..opq"), names.join(" "));
+    await $`unsquashfs -q -d ${dir}/y ${built.squashfs} usr/lib/cniso`.quiet().noThrow();
+    assert.ok(!(await Deno.stat(`${dir}/y/usr/lib/cniso`).catch(() => undefined)), "no boot unit");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
