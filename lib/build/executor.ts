@@ -6,7 +6,7 @@
 import * as path from "node:path";
 import { InputError, ToolError } from "../errors.ts";
 import { readAtMost } from "../read_at_most.ts";
-import { commandLine, type Plan, type Step } from "./plan.ts";
+import { commandLine, type Plan, type StagedFiles, type Step } from "./plan.ts";
 import type { Progress, Report } from "../progress.ts";
 import { run } from "../run.ts";
 import type { ToolName } from "../tools.ts";
@@ -30,7 +30,7 @@ export function progressSteps(plan: Plan): number {
 }
 
 /** Writes the generated files and copies the BIOS modules into the work directory. */
-export async function stage(plan: Plan): Promise<void> {
+export async function stage(plan: StagedFiles): Promise<void> {
   for (const d of plan.dirs) {
     await Deno.mkdir(d.path, { recursive: true, mode: 0o755 });
     await Deno.chmod(d.path, d.mode);
@@ -55,7 +55,8 @@ export async function stage(plan: Plan): Promise<void> {
         "build from an image or a tree no one else changes",
       );
     }
-    await guard(c.target, () => Deno.writeFile(c.target, bytes, { mode: 0o644, createNew: true }));
+    await guard(c.target, () => Deno.writeFile(c.target, bytes, { createNew: true }));
+    await Deno.chmod(c.target, c.mode ?? 0o644);
   }
 }
 
@@ -63,9 +64,10 @@ export async function stage(plan: Plan): Promise<void> {
 export async function execute(plan: Plan, options: ExecuteOptions): Promise<number> {
   const { signal, progress } = options;
   await progress.step("stage boot files", () => stage(plan));
-  for (const { title, steps } of plan.stages) {
+  for (const { title, steps, files } of plan.stages) {
     signal.throwIfAborted();
     await progress.step(title, async (report) => {
+      if (files) await stage(files);
       for (const step of steps) {
         await runStep(step, {
           ...options,

@@ -19,8 +19,10 @@ import {
   kernelPaths,
   LIVE_ROOT,
 } from "../iso/layout.ts";
+import type { HostStore } from "../payload/host_store.ts";
 import {
   type PayloadInput,
+  type PayloadWork,
   payloadWork,
   PRIVATE_MOUNTS,
   skelContents,
@@ -45,6 +47,20 @@ export interface Placement {
   source: string;
   /** For files copied out of the image: their size when discovered (copies read no more). */
   size?: number;
+  /** For files copied into the work directory (default 0644). */
+  mode?: number;
+}
+
+/** Files and directories made in the work directory before tools run. */
+export interface StagedFiles {
+  /** Directories (root's), with their modes. */
+  dirs: { path: string; mode: number }[];
+  /** Generated files. */
+  writes: { path: string; content: string; mode?: number }[];
+  /** Files copied (the BIOS modules from the image; the payload's records from the host's store). */
+  copies: Placement[];
+  /** Symbolic links (the payload's unit enablement and layer links). */
+  links: { path: string; target: string }[];
 }
 
 export interface Step {
@@ -63,9 +79,11 @@ export interface Step {
 export interface Stage {
   title: string;
   steps: Step[];
+  /** Made before the steps run (the payload's store records). */
+  files?: StagedFiles;
 }
 
-export interface Plan {
+export interface Plan extends StagedFiles {
   image: string;
   label: string;
   /** The final ISO path, as the user named it. */
@@ -74,14 +92,7 @@ export interface Plan {
   workDir: string;
   /** The ISO as written before it is renamed to `output`. */
   tempIso: string;
-  /** Directories made in workDir (root's, mode 0755 unless the path ends a payload store). */
-  dirs: { path: string; mode: number }[];
-  /** Generated files written into workDir before any tool runs. */
-  writes: { path: string; content: string; mode?: number }[];
-  /** Symbolic links made in workDir (the payload's unit enablement). */
-  links: { path: string; target: string }[];
-  /** Files copied out of the image into workDir (small ones only: the BIOS modules). */
-  copies: Placement[];
+
   /** The files of the ISO tree (the squashfs, kernel, initrd, boot files). */
   iso: Placement[];
   /** The files of the EFI system partition image. */
@@ -175,37 +186,60 @@ export function makePlan(input: PlanInput): Plan {
 
 /**
  * The payload's part of the plan: its work directories and skeleton, a stage
- * of skopeo copies, and the view the live root's tool runs in. Nothing without
- * payloads: the live root is then made from the image's mount directly.
+ * that makes its store (the host's records, or skopeo copies), and the view
+ * the live root's tool runs in. Nothing without payloads: the live root is
+ * then made from the image's mount directly.
  */
 function payloadParts(input: PlanInput) {
   const payloads = input.payload?.payloads ?? [];
   if (payloads.length === 0) return { stages: [], dirs: [], writes: [], links: [] };
-  const format = input.payload!.format;
+  const { format, hostStore } = input.payload!;
   const work = payloadWork(input.workDir);
   const skel = skelContents(format);
   const inSkel = (p: string) => path.join(work.skel, p);
-  const store = format === "containers-storage" ? [work.store, work.run] : [];
-  const title = `payload: ${payloads.length} image${payloads.length > 1 ? "s" : ""} (${format})`;
-  return {
-    stages: [{
-      title,
+  const dirs = [work.dir, work.image, work.view, ...skel.dirs.map(inSkel)];
+  const n = `${payloads.length} image${payloads.length > 1 ? "s" : ""}`;
+  const stage: Stage = hostStore
+    ? {
+      title: `payload: ${n}, layers read in place`,
+      steps: [],
+      files: storeFiles(work, hostStore),
+    }
+    : {
+      title: `payload: ${n} (${format}, copied by skopeo)`,
       steps: payloads.map((p) => ({
         ...tool(`payload ${p.name}`, "skopeo", skopeoArgs(format, work, p)),
         via: { tool: "unshare" as const, args: PRIVATE_MOUNTS },
       })),
-    }],
-    dirs: [
-      ...[work.dir, work.image, work.view, ...skel.dirs.map(inSkel)].map((d) => ({
-        path: d,
-        mode: 0o755,
-      })),
       // The store's own directories are root's alone, as podman makes them.
-      ...store.map((d) => ({ path: d, mode: 0o700 })),
-    ],
+      ...(format === "containers-storage"
+        ? {
+          files: {
+            ...NO_FILES,
+            dirs: [work.store, work.run].map((d) => ({ path: d, mode: 0o700 })),
+          },
+        }
+        : {}),
+    };
+  return {
+    stages: [stage],
+    dirs: dirs.map((d) => ({ path: d, mode: 0o755 })),
     writes: skel.files.map((f) => ({ path: inSkel(f.path), content: f.content, mode: f.mode })),
     links: skel.links.map((l) => ({ path: inSkel(l.path), target: l.target })),
-    via: { tool: "unshare" as const, args: viewArgs(work, input.rootDir) },
+    via: { tool: "unshare" as const, args: viewArgs(work, input.rootDir, hostStore?.binds ?? []) },
+  };
+}
+
+const NO_FILES: StagedFiles = { dirs: [], writes: [], copies: [], links: [] };
+
+/** The store made from the host's records: root's alone, as podman makes it. */
+function storeFiles(work: PayloadWork, host: HostStore): StagedFiles {
+  const at = (p: string) => path.join(work.store, p);
+  return {
+    dirs: [work.store, ...host.dirs.map(at)].map((d) => ({ path: d, mode: 0o700 })),
+    writes: host.writes.map((w) => ({ path: at(w.path), content: w.content, mode: 0o600 })),
+    copies: host.copies.map((c) => ({ ...c, target: at(c.target), mode: 0o600 })),
+    links: host.links.map((l) => ({ path: at(l.path), target: l.target })),
   };
 }
 

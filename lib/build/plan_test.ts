@@ -279,7 +279,7 @@ Deno.test("plan: payloads are copied by skopeo in a private mount namespace, the
   assert.equal(squashfs.args[0], "/out/.cniso-x/payload/view", "made from the view");
   assert.equal(squashfs.via?.tool, "unshare");
   // The view script gets the payload directory and the image's root as arguments.
-  assert.deepEqual(squashfs.via!.args.slice(-2), ["/out/.cniso-x/payload", root]);
+  assert.deepEqual(squashfs.via!.args.slice(-3), ["/out/.cniso-x/payload", root, "--"]);
   assert.ok(steps.indexOf(copies[1]) < steps.indexOf(squashfs), "payloads before the live root");
   const written = plan.writes.map((w) => w.path);
   assert.ok(written.includes("/out/.cniso-x/payload/skel/usr/lib/cniso/payload-store"));
@@ -293,7 +293,7 @@ Deno.test("plan: payloads are copied by skopeo in a private mount namespace, the
     target: "../cniso-payload-store.service",
   }]);
   assert.deepEqual(
-    plan.dirs.filter((d) => d.mode === 0o700).map((d) => d.path),
+    plan.stages[0].files!.dirs.filter((d) => d.mode === 0o700).map((d) => d.path),
     ["/out/.cniso-x/payload/store", "/out/.cniso-x/payload/run"],
   );
   const text = formatPlan(plan);
@@ -326,4 +326,35 @@ Deno.test("plan: EROFS is made from the payload's view too; without payloads not
   assert.ok(!planSteps(bare).some((s) => s.via || s.tool === "skopeo"));
   assert.equal(planSteps(bare).find((s) => s.tool === "mksquashfs")!.args[0], root);
   assert.deepEqual([bare.dirs, bare.links, bare.payload], [[], [], undefined]);
+});
+
+Deno.test("plan: a store from the host's records is staged with the payload's step, its layers bound into the view", async () => {
+  const layer = "c".repeat(64);
+  const hostStore = {
+    dirs: ["overlay", `overlay/${layer}`, `overlay/${layer}/diff`],
+    writes: [{ path: "overlay-layers/layers.json", content: "[]" }],
+    copies: [{ source: `/graph/overlay/${layer}/link`, target: `overlay/${layer}/link`, size: 26 }],
+    links: [{ path: `overlay/l/${"L".repeat(26)}`, target: `../${layer}/diff` }],
+    binds: [{ source: `/graph/overlay/${layer}/diff`, layer }],
+  };
+  const { plan } = await planFor({
+    payload: { payloads: PAYLOADS, format: "containers-storage", hostStore },
+  });
+  const stage = plan.stages[0];
+  assert.equal(stage.title, "payload: 2 images, layers read in place");
+  assert.deepEqual(stage.steps, [], "no copy runs");
+  assert.deepEqual(stage.files!.copies, [{
+    source: `/graph/overlay/${layer}/link`,
+    target: `/out/.cniso-x/payload/store/overlay/${layer}/link`,
+    size: 26,
+    mode: 0o600,
+  }]);
+  assert.ok(stage.files!.dirs.every((d) => d.mode === 0o700));
+  const squashfs = planSteps(plan).find((s) => s.tool === "mksquashfs")!;
+  const via = squashfs.via!.args;
+  assert.deepEqual(via.slice(via.indexOf(`/graph/overlay/${layer}/diff`)), [
+    `/graph/overlay/${layer}/diff`,
+    layer,
+    "--",
+  ]);
 });

@@ -14,6 +14,7 @@ import { type SourceDate, sourceDate } from "../build/source_date.ts";
 import { prepareOutput } from "../build/work_dir.ts";
 import { type Cleanup, withCleanup } from "../cleanup.ts";
 import { checkWorkPath, type PayloadInput, payloadShare } from "../payload/payload_plan.ts";
+import { hostStoreFor } from "../payload/host_store.ts";
 import { findPayloads, mib, type PayloadRequest, roomFindings } from "../payload/payloads.ts";
 import { CnisoError, InputError } from "../errors.ts";
 import { ImageRoot } from "../image/image_root.ts";
@@ -229,7 +230,11 @@ async function payloadsOrThrow(
   if (findings.some((f) => f.severity === "error")) {
     throw inspectionError({ findings, warnings: [] });
   }
-  return { payloads: found.payloads, format: request.format };
+  const input = { payloads: found.payloads, format: request.format };
+  if (request.format !== "containers-storage") return input;
+  const host = await hostStoreFor(podman, found.payloads.map((p) => p.id));
+  if (host.reason) progress.note(`payload: copied by skopeo (${host.reason})`);
+  return { ...input, hostStore: host.store };
 }
 
 /** Judges the image; reports the warnings; stops on errors. */
@@ -301,7 +306,11 @@ async function runPlan(
   progress.result({ iso: plan.output, bytes, label: plan.label });
 }
 
-/** The payload's line in the summary: how much it is, and its share of the ISO (by unpacked sizes). */
+/**
+ * The payload's line in the summary: how much it is, and its share of the ISO
+ * by unpacked sizes, an upper bound (mksquashfs stores a file the image also
+ * holds once).
+ */
 function payloadSummary(
   payload: NonNullable<Plan["payload"]>,
   isoBytes: number,
@@ -309,14 +318,13 @@ function payloadSummary(
 ): string {
   const n = payload.payloads.length;
   const bytes = payload.payloads.reduce((sum, p) => sum + p.size, 0);
-  const share = imageBytes
-    ? `, about ${Math.round(payloadShare(bytes, imageBytes) * 100)} % of the ISO (${
-      mib(payloadShare(bytes, imageBytes) * isoBytes)
-    } of ${mib(isoBytes)}, by unpacked sizes)`
-    : "";
-  return `payload: ${n} image${n > 1 ? "s" : ""}, ${
-    mib(bytes)
-  } unpacked, in ${payload.target}${share}`;
+  const share = imageBytes ? payloadShare(bytes, imageBytes) : undefined;
+  return `payload: ${n} image${n > 1 ? "s" : ""}, ${mib(bytes)} unpacked, in ${payload.target}` +
+    (share === undefined
+      ? ""
+      : `; at most about ${Math.round(share * 100)} % of the ISO (${mib(share * isoBytes)} of ${
+        mib(isoBytes)
+      }; files the image also holds are stored once)`);
 }
 
 /** What the build decided that the user did not say: the default kernel, the time on the ISO. */

@@ -9,6 +9,7 @@
  */
 import * as path from "node:path";
 import { InputError } from "../errors.ts";
+import type { HostStore } from "./host_store.ts";
 import { liveStoreFiles, OCI_PATH, type SkelFile, STORE_PATH } from "./live_store.ts";
 
 export const PAYLOAD_FORMATS = ["containers-storage", "oci"] as const;
@@ -31,6 +32,8 @@ export interface Payload {
 export interface PayloadInput {
   payloads: Payload[];
   format: PayloadFormat;
+  /** The store taken from the host's records, layers bind-mounted (else skopeo copies). */
+  hostStore?: HostStore;
 }
 
 /** The payload's work files: all inside the build's work directory. */
@@ -114,8 +117,11 @@ export function skopeoArgs(format: PayloadFormat, work: PayloadWork, payload: Pa
 
 /**
  * The shell script run by `unshare --mount` around the live root's tool:
- * mounts the view, then runs the tool on it. Paths come as arguments, never
- * inside the script; mount options name only fixed relative paths.
+ * mounts the view (and each layer bound from the host's store), then runs the
+ * tool on it. Arguments: the payload work directory, the image's root, pairs
+ * of a layer's diff directory and its ID up to "--", then the tool. Paths come
+ * as arguments, never inside the script; mount options name only fixed
+ * relative paths; layer IDs are checked digests.
  */
 export const VIEW_SCRIPT = [
   "set -eu",
@@ -124,6 +130,11 @@ export const VIEW_SCRIPT = [
   "mount -t overlay cniso-view -o lowerdir=image:skel view",
   `if [ -d store ]; then mount --bind store view${STORE_PATH}; fi`,
   "shift 2",
+  'while [ "$1" != -- ]; do',
+  `  mount --bind "$1" "view${STORE_PATH}/overlay/$2/diff"`,
+  "  shift 2",
+  "done",
+  "shift",
   'exec "$@"',
 ].join("\n");
 
@@ -131,7 +142,11 @@ export const VIEW_SCRIPT = [
 export const PRIVATE_MOUNTS = ["--mount", "--propagation", "private", "--"];
 
 /** unshare's arguments before the tool's own: a private mount namespace with the view mounted. */
-export function viewArgs(work: PayloadWork, rootDir: string): string[] {
+export function viewArgs(
+  work: PayloadWork,
+  rootDir: string,
+  binds: { source: string; layer: string }[] = [],
+): string[] {
   return [
     ...PRIVATE_MOUNTS,
     "/bin/sh",
@@ -140,6 +155,11 @@ export function viewArgs(work: PayloadWork, rootDir: string): string[] {
     "cniso-view",
     work.dir,
     rootDir,
+    ...binds.flatMap((b) => {
+      if (!/^[0-9a-f]{64}$/.test(b.layer)) throw new Error(`internal: layer ID ${b.layer}`);
+      return [b.source, b.layer];
+    }),
+    "--",
   ];
 }
 

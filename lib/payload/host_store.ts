@@ -1,0 +1,177 @@
+/**
+ * The payload's store taken from the host's own container storage, without
+ * copying a layer: when the host keeps the payload in a plain overlay store
+ * (podman's default), the live root's store is the host's records for those
+ * images (images.json and layers.json cut down to them, each image's manifest
+ * and config, each layer's tar-split, link and lower files), and each layer's
+ * `diff` directory is bind-mounted from the host into the view mksquashfs
+ * reads. So the build writes kilobytes for a payload of gigabytes, and the
+ * squashfs holds the host's layers as they are: same IDs, whiteouts, xattrs.
+ * Anything else (another driver, composefs, a read-only additional store)
+ * falls back to skopeo (payload_plan.ts).
+ */
+import * as path from "node:path";
+import { readAtMost } from "../read_at_most.ts";
+import { run } from "../run.ts";
+
+/** What the live root's store is made of, relative to the store's root. */
+export interface HostStore {
+  dirs: string[];
+  /** Generated metadata (the image and layer lists). */
+  writes: { path: string; content: string }[];
+  /** Files copied from the host's store (source absolute, target relative). */
+  copies: { source: string; target: string; size: number }[];
+  links: { path: string; target: string }[];
+  /** Layer `diff` directories bind-mounted from the host (source absolute, layer ID). */
+  binds: { source: string; layer: string }[];
+}
+
+const ID = /^[0-9a-f]{64}$/;
+const LINK = /^[A-Z0-9]{26}$/;
+/** The host's image and layer lists are read up to this size. */
+const MAX_LIST_BYTES = 256 * 2 ** 20;
+const MAX_FILE_BYTES = 256 * 2 ** 20;
+
+/** The host store's graph root when it is podman's overlay driver, else a reason. */
+export async function hostGraphRoot(podman: string): Promise<{ root?: string; reason?: string }> {
+  const r = await run(podman, [
+    "info",
+    "--format",
+    "{{.Store.GraphRoot}}\t{{.Store.GraphDriverName}}",
+  ]);
+  if (r.code !== 0) return { reason: "podman info failed" };
+  const [root, driver] = r.stdout.trim().split("\t");
+  if (driver !== "overlay") return { reason: `the host's storage driver is ${driver}` };
+  if (!root?.startsWith("/")) return { reason: "podman named no graph root" };
+  return { root };
+}
+
+/**
+ * The store for these image IDs from the host's graph root, or a reason to
+ * copy with skopeo instead. Every ID and link name read is checked before it
+ * becomes part of a path.
+ */
+export async function hostStore(
+  root: string,
+  imageIds: string[],
+): Promise<{ store?: HostStore; reason?: string }> {
+  const images = await readJsonList(path.join(root, "overlay-images/images.json"));
+  const layers = await readJsonList(path.join(root, "overlay-layers/layers.json"));
+  if (!images || !layers) return { reason: "the host's image or layer list could not be read" };
+  const chosen = imageIds.map((id) => images.find((i) => i.id === id));
+  if (chosen.some((i) => !i || typeof i.layer !== "string")) {
+    return { reason: "an image is not in the host's main store (an additional image store?)" };
+  }
+  const chain = layerChain(chosen.map((i) => i!.layer as string), layers);
+  if (typeof chain === "string") return { reason: chain };
+  const store: HostStore = {
+    dirs: ["overlay", "overlay/l", "overlay-images", "overlay-layers", "overlay-containers"]
+      .concat(["mounts", "tmp"]),
+    writes: [
+      { path: "overlay-images/images.json", content: JSON.stringify(chosen) },
+      { path: "overlay-layers/layers.json", content: JSON.stringify(chain) },
+      ...["storage.lock", "userns.lock", "overlay-images/images.lock", "overlay-layers/layers.lock"]
+        .map((p) => ({ path: p, content: "" })),
+    ],
+    copies: [],
+    links: [],
+    binds: [],
+  };
+  for (const image of chosen) {
+    const problem = await addImageFiles(root, image!.id as string, store);
+    if (problem) return { reason: problem };
+  }
+  for (const layer of chain) {
+    const problem = await addLayer(root, layer.id as string, store);
+    if (problem) return { reason: problem };
+  }
+  return { store };
+}
+
+type Rec = Record<string, unknown>;
+
+async function readJsonList(file: string): Promise<Rec[] | undefined> {
+  try {
+    const bytes = await readAtMost(file, MAX_LIST_BYTES + 1);
+    if (bytes.length > MAX_LIST_BYTES) return undefined;
+    const list = JSON.parse(new TextDecoder().decode(bytes));
+    return Array.isArray(list) ? list : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Every layer the top layers stand on, each once, or a reason it cannot be followed. */
+function layerChain(tops: string[], layers: Rec[]): Rec[] | string {
+  const byId = new Map(layers.map((l) => [l.id, l]));
+  const chain: Rec[] = [];
+  for (let id of tops as (string | undefined)[]) {
+    for (let depth = 0; id !== undefined && id !== ""; depth++) {
+      const layer = byId.get(id);
+      if (!layer || !ID.test(id) || depth > 500) return `layer ${id} is not in the host's store`;
+      if (Array.isArray(layer.flags) || (layer.flags && Object.keys(layer.flags).length)) {
+        return `layer ${id} carries flags cniso does not know`;
+      }
+      if (!chain.includes(layer)) chain.push(layer);
+      id = layer.parent as string | undefined;
+    }
+  }
+  return chain;
+}
+
+/** The image's directory of manifests, configs and signatures. */
+async function addImageFiles(root: string, id: string, store: HostStore) {
+  if (!ID.test(id)) return `image ID ${id} is not a digest`;
+  const dir = path.join("overlay-images", id);
+  store.dirs.push(dir);
+  return await addFiles(root, dir, store);
+}
+
+/** One layer: its tar-split, its link and lower files, its empty directories, its diff bound. */
+async function addLayer(root: string, id: string, store: HostStore) {
+  const dir = path.join("overlay", id);
+  const host = path.join(root, dir);
+  if (await exists(path.join(host, "composefs-data"))) {
+    return `layer ${id} is stored with composefs`;
+  }
+  const diff = await Deno.lstat(path.join(host, "diff")).catch(() => undefined);
+  if (!diff?.isDirectory) return `layer ${id} has no diff directory`;
+  const link = (await Deno.readTextFile(path.join(host, "link")).catch(() => "")).trim();
+  if (!LINK.test(link)) return `layer ${id} has no link name`;
+  const tarSplit = path.join("overlay-layers", `${id}.tar-split.gz`);
+  const split = await Deno.lstat(path.join(root, tarSplit)).catch(() => undefined);
+  if (split?.isFile) {
+    store.copies.push({ source: path.join(root, tarSplit), target: tarSplit, size: split.size });
+  }
+  store.dirs.push(dir, path.join(dir, "diff"));
+  store.links.push({ path: path.join("overlay/l", link), target: `../${id}/diff` });
+  store.binds.push({ source: path.join(host, "diff"), layer: id });
+  return await addFiles(root, dir, store, ["diff"]);
+}
+
+/** The regular files of a directory of the host's store copied, its subdirectories made empty. */
+async function addFiles(root: string, dir: string, store: HostStore, skip: string[] = []) {
+  for await (const entry of Deno.readDir(path.join(root, dir))) {
+    if (skip.includes(entry.name)) continue;
+    const rel = path.join(dir, entry.name);
+    const info = await Deno.lstat(path.join(root, rel));
+    if (info.isDirectory) store.dirs.push(rel);
+    else if (info.isFile && info.size <= MAX_FILE_BYTES) {
+      store.copies.push({ source: path.join(root, rel), target: rel, size: info.size });
+    } else return `${path.join(root, rel)} is not a file cniso can copy`;
+  }
+  return undefined;
+}
+
+async function exists(p: string): Promise<boolean> {
+  return (await Deno.lstat(p).catch(() => undefined)) !== undefined;
+}
+
+/** The host store for the payloads, or why they are copied by skopeo instead. */
+export async function hostStoreFor(
+  podman: string,
+  imageIds: string[],
+): Promise<{ store?: HostStore; reason?: string }> {
+  const graph = await hostGraphRoot(podman);
+  return graph.root ? await hostStore(graph.root, imageIds) : { reason: graph.reason };
+}
