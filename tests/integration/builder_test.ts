@@ -6,7 +6,7 @@
  */
 import $ from "dax";
 import assert from "node:assert/strict";
-import { builderImage, REPO, testImage } from "../../testing/images.ts";
+import { builderImage, payloadImage, REPO, testImage } from "../../testing/images.ts";
 import { inspectIso } from "../../testing/iso_inspect.ts";
 
 /** Every host container with its state, for a before/after comparison. */
@@ -69,6 +69,36 @@ Deno.test("builder image (root, podman): privileged mode, as README types it; ho
     });
     assert.equal((await $`podman image mount`.text()).trim(), "", "nothing left mounted");
   } finally {
+    await Deno.remove(out, { recursive: true });
+  }
+});
+
+Deno.test("builder image (root, podman): privileged mode with --payload; the ISO's store holds it with the host's ID", async () => {
+  const image = await testImage("live");
+  const payload = await payloadImage("payload-b");
+  const cniso = await builderImage();
+  const out = await Deno.makeTempDir({ prefix: "cniso-builder-" });
+  try {
+    await Deno.chown(out, 1234, 1235);
+    const volumes = await $`podman volume ls -q`.text();
+    const r =
+      await $`podman run --rm --privileged -v /var/lib/containers/storage:/var/lib/containers/storage -v ${out}:/output ${cniso} ${image} --payload ${payload}`
+        .stdout("piped").stderr("piped").noThrow();
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /payload: 1 image, layers read in place/);
+    assert.equal(await $`podman volume ls -q`.text(), volumes, "the work volume went with --rm");
+    const x = `${out}/x`;
+    await $`xorriso -osirrox on -indev ${out}/CNISO-TEST-2.iso -extract /LiveOS/squashfs.img ${out}/sq`
+      .quiet();
+    await $`unsquashfs -q -d ${x} ${out}/sq var/lib/containers/storage`.quiet();
+    const id = (await $`podman image inspect --format {{.Id}} ${payload}`.text()).trim();
+    const listed =
+      await $`podman --root ${x}/var/lib/containers/storage --runroot ${out}/run images --no-trunc --format {{.ID}}`
+        .text();
+    assert.match(listed, new RegExp(id), "the host's image ID");
+    assert.equal((await $`podman image mount`.text()).trim(), "", "nothing left mounted");
+  } finally {
+    await $`umount -R ${out}/run`.quiet().noThrow();
     await Deno.remove(out, { recursive: true });
   }
 });

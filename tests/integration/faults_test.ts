@@ -7,7 +7,13 @@
  */
 import $ from "dax";
 import assert from "node:assert/strict";
-import { cniso, spawnCniso, testImage, waitForProcess } from "../../testing/images.ts";
+import {
+  cniso,
+  payloadImage,
+  spawnCniso,
+  testImage,
+  waitForProcess,
+} from "../../testing/images.ts";
 import { fakePath } from "../../testing/fake_tools.ts";
 import { report } from "../../testing/iso_inspect.ts";
 import { makeTree, put } from "../../testing/tree.ts";
@@ -117,6 +123,63 @@ for (
     }
   });
 }
+
+Deno.test("fault (root, podman): SIGINT while mksquashfs reads a payload's view: exit 130, no mount left anywhere", async () => {
+  const image = await testImage("live");
+  const payload = await payloadImage("payload-b");
+  const sleeper = `sleep 120.${Math.floor(Math.random() * 1e6)}`;
+  const bin = await fakePath({ mksquashfs: `exec ${sleeper}` });
+  const out = await Deno.makeTempDir({ prefix: "cniso-signal-" });
+  try {
+    const child = spawnCniso(["build", image, "-o", out, "--payload", payload], {
+      PATH: `${bin}:/usr/sbin:/usr/bin:/sbin:/bin`,
+    });
+    assert.ok(await waitForProcess(`^${sleeper}$`), "mksquashfs (the sleeper) started");
+    // The view is mounted, in the namespace only: the host never sees it.
+    assert.doesNotMatch(
+      await Deno.readTextFile("/proc/self/mountinfo"),
+      /cniso-view|\/payload\/view/,
+    );
+    child.kill("SIGINT");
+    const result = await child.output();
+    const stderr = new TextDecoder().decode(result.stderr);
+    assert.equal(result.code, 130, stderr);
+    assert.deepEqual(leftovers(out), []);
+    assert.equal(await mounted(), "");
+    assert.doesNotMatch(await Deno.readTextFile("/proc/self/mountinfo"), new RegExp(out));
+  } finally {
+    await Deno.remove(bin, { recursive: true });
+    await Deno.remove(out, { recursive: true });
+  }
+});
+
+Deno.test("fault (root, podman): skopeo fails copying a payload: exit 1 with its output, nothing left", async () => {
+  const image = await testImage("live");
+  const payload = await payloadImage("payload-b");
+  const podman = await $.which("podman");
+  const bin = await fakePath({
+    // A store cniso cannot read in place (so skopeo copies), and a skopeo that fails.
+    podman: `if [ "$1" = info ]; then printf '/x\\tvfs\\n'; exit 0; fi\nexec ${podman} "$@"`,
+    skopeo: 'echo "skopeo: writing blob: no luck" >&2; exit 1',
+  });
+  const out = await Deno.makeTempDir({ prefix: "cniso-skopeo-" });
+  try {
+    const r = await cniso(["build", image, "-o", out, "--payload", payload], {
+      env: { PATH: `${bin}:/usr/sbin:/usr/bin:/sbin:/bin` },
+    });
+    assert.equal(r.code, 1, r.stderr);
+    assert.match(
+      r.stderr,
+      /skopeo failed \(exit code 1\) during "payload localhost\/cniso-payload-b:latest"/,
+    );
+    assert.match(r.stderr, /writing blob: no luck/);
+    assert.deepEqual(leftovers(out), []);
+    assert.equal(await mounted(), "");
+  } finally {
+    await Deno.remove(bin, { recursive: true });
+    await Deno.remove(out, { recursive: true });
+  }
+});
 
 Deno.test("fault (root, podman): two concurrent builds of one image both succeed and unmount", async () => {
   const image = await testImage("live");
