@@ -96,8 +96,11 @@ export function buildTools(rootfsType: "squashfs" | "erofs", payload = false): T
   ];
 }
 
-/** What embedding payloads takes: skopeo copies them, unshare keeps the view's mounts private. */
-const PAYLOAD_TOOLS: ToolName[] = ["skopeo", "unshare"];
+/**
+ * What embedding payloads always takes: unshare keeps the view's mounts private.
+ * (skopeo is looked up only when the host's store cannot be read in place.)
+ */
+const PAYLOAD_TOOLS: ToolName[] = ["unshare"];
 
 /** The tools that make the boot images and the ISO, whatever the live root's file system. */
 const BOOT_TOOLS: ToolName[] = [

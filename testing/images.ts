@@ -65,7 +65,8 @@ export type TestImageName =
   | "efi-packages"
   | "efi-bootupd"
   | "kernels"
-  | "payload-live";
+  | "payload-live"
+  | "mediacheck";
 
 /** A test image from tests/fixtures/images/<name>, built on the example image. */
 export function testImage(name: TestImageName): Promise<string> {

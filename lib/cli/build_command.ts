@@ -151,6 +151,9 @@ async function buildWith(args: string[], progress: Progress): Promise<number> {
     signal.throwIfAborted();
     const ready = await inspectOrThrow(source, inspectOptions(values), progress, signal);
     const payloads = payload && await payloadsOrThrow(payload, source.rootDir, cleanup, progress);
+    if (payloads && !payloads.hostStore && !dryRun) {
+      tools.set("skopeo", (await requireTools(["skopeo"])).get("skopeo")!);
+    }
     const date = sourceDate(settings.epochVariable, source.created, Date.now());
     const output = settings.output;
     const isoPath = output.isDirectory ? path.join(output.path, `${ready.label}.iso`) : output.path;

@@ -12,7 +12,7 @@ import { testImage } from "../../testing/images.ts";
 const cache = new IsoCache("cniso-boot-isos-");
 
 /** Builds (once per run) the ISO of a test image. */
-async function isoOf(name: "live" | "noyaml" | "badlabel"): Promise<string> {
+async function isoOf(name: "live" | "noyaml" | "badlabel" | "mediacheck"): Promise<string> {
   const extra = name === "badlabel" ? ["--allow-label-mismatch"] : [];
   return (await cache.get(name, () => testImage(name), extra)).iso;
 }
@@ -94,6 +94,21 @@ for (
     assert.equal(r.code, 0, r.all);
   });
 }
+
+Deno.test('boot (slow, QEMU): the generated entry "… (check the medium first)" checks the implanted MD5, then boots', async () => {
+  const iso = await isoOf("mediacheck");
+  const log = `${iso}.serial.log`;
+  const r = await boot(iso, [
+    ...["--entry", "Debian GNU/Linux 12 (bookworm) (check the medium first)"],
+    ...["--expect", "Kernel command line:.*rd\\.live\\.check", "--serial-log", log],
+    // checkisomd5 reads the whole ISO first: slow under TCG.
+    ...["--timeout", "900"],
+  ]);
+  const serial = await Deno.readTextFile(log);
+  assert.equal(r.code, 0, r.all);
+  assert.doesNotMatch(serial, /CD check failed/);
+  assert.match(serial, /media check is complete, the result is: PASS/i);
+});
 
 Deno.test("boot (slow, QEMU): an ISO whose CDLABEL is not its label fails, naming the phase", async () => {
   const r = await boot(await isoOf("badlabel"), ["--timeout", "300"]);
