@@ -50,6 +50,7 @@ export async function stage(plan: StagedFiles): Promise<void> {
     // than discovery saw: a file that grew since is not what was checked.
     const bytes = await readAtMost(c.source, (c.size ?? 0) + 1);
     if (c.size !== undefined && bytes.length > c.size) {
+      if (c.fromHost) throw new ToolError(`${c.source} changed while the build ran`);
       throw new InputError(
         `${c.source} changed while the build ran`,
         "build from an image or a tree no one else changes",
@@ -123,6 +124,28 @@ export async function runStep(
       tail ? `its last output:\n${tail}` : undefined,
     );
   }
+  const skipped = skippedEntries(step.tool, result.stderr);
+  if (skipped) throw skipped;
+}
+
+/**
+ * mksquashfs leaves out what it cannot read (and exits 0): "Cannot stat X
+ * because Y, ignoring", "Failed to read file X, creating empty file". A live
+ * root without them is not the image: the build fails, naming them.
+ */
+export function skippedEntries(tool: string, stderr: string): ToolError | undefined {
+  if (tool !== "mksquashfs") return undefined;
+  const lines = stderr.replaceAll("\r", "\n").split("\n")
+    .filter((l) => /, ignoring\s*$|creating empty file|^Read failed because/.test(l));
+  if (lines.length === 0) return undefined;
+  return new ToolError(
+    `mksquashfs could not read ${lines.length} entr${
+      lines.length > 1 ? "ies" : "y"
+    } of the image and would leave ${lines.length > 1 ? "them" : "it"} out:\n${
+      lines.slice(0, STDERR_LINES).map((l) => `  ${l.trim()}`).join("\n")
+    }`,
+    "an entry the kernel refuses to read (an overlay attribute such as trusted.overlay.metacopy in a --rootfs tree, or an I/O error) cannot go into the live root",
+  );
 }
 
 /** Reads a tool's progress bar (`[====   ] 1234/5678  45%`, redrawn with \r) as percentages. */

@@ -49,6 +49,8 @@ export interface Placement {
   size?: number;
   /** For files copied into the work directory (default 0644). */
   mode?: number;
+  /** Copied from the host (the payload's records), not from the image. */
+  fromHost?: boolean;
 }
 
 /** Files and directories made in the work directory before tools run. */
@@ -210,6 +212,8 @@ function payloadParts(input: PlanInput) {
       steps: payloads.map((p) => ({
         ...tool(`payload ${p.name}`, "skopeo", skopeoArgs(format, work, p)),
         via: { tool: "unshare" as const, args: PRIVATE_MOUNTS },
+        // Its temporary files go where the cleanup removes them, even when it is stopped.
+        env: { TMPDIR: work.dir },
       })),
       // The store's own directories are root's alone, as podman makes them.
       ...(format === "containers-storage"
@@ -238,7 +242,7 @@ function storeFiles(work: PayloadWork, host: HostStore): StagedFiles {
   return {
     dirs: [work.store, ...host.dirs.map(at)].map((d) => ({ path: d, mode: 0o700 })),
     writes: host.writes.map((w) => ({ path: at(w.path), content: w.content, mode: 0o600 })),
-    copies: host.copies.map((c) => ({ ...c, target: at(c.target), mode: 0o600 })),
+    copies: host.copies.map((c) => ({ ...c, target: at(c.target), mode: 0o600, fromHost: true })),
     links: host.links.map((l) => ({ path: at(l.path), target: l.target })),
   };
 }

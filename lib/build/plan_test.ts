@@ -348,6 +348,7 @@ Deno.test("plan: a store from the host's records is staged with the payload's st
     target: `/out/.cniso-x/payload/store/overlay/${layer}/link`,
     size: 26,
     mode: 0o600,
+    fromHost: true,
   }]);
   assert.ok(stage.files!.dirs.every((d) => d.mode === 0o700));
   const squashfs = planSteps(plan).find((s) => s.tool === "mksquashfs")!;

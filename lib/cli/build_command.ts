@@ -15,7 +15,14 @@ import { prepareOutput } from "../build/work_dir.ts";
 import { type Cleanup, withCleanup } from "../cleanup.ts";
 import { checkWorkPath, type PayloadInput, payloadShare } from "../payload/payload_plan.ts";
 import { hostStoreFor } from "../payload/host_store.ts";
-import { findPayloads, mib, type PayloadRequest, roomFindings } from "../payload/payloads.ts";
+import { mountImage, unmountImage } from "../image/podman.ts";
+import {
+  findPayloads,
+  mib,
+  type PayloadRequest,
+  roomFindings,
+  whiteoutFindings,
+} from "../payload/payloads.ts";
 import { CnisoError, InputError } from "../errors.ts";
 import { ImageRoot } from "../image/image_root.ts";
 import { initramfsWarning } from "../image/initramfs.ts";
@@ -150,7 +157,8 @@ async function buildWith(args: string[], progress: Progress): Promise<number> {
     const source = await openSource(settings.spec, cleanup);
     signal.throwIfAborted();
     const ready = await inspectOrThrow(source, inspectOptions(values), progress, signal);
-    const payloads = payload && await payloadsOrThrow(payload, source.rootDir, cleanup, progress);
+    const payloads = payload &&
+      await payloadsOrThrow(payload, source, settings.spec.rootfs !== undefined, cleanup, progress);
     if (payloads && !payloads.hostStore && !dryRun) {
       tools.set("skopeo", (await requireTools(["skopeo"])).get("skopeo")!);
     }
@@ -220,13 +228,18 @@ async function buildSettings(
 /** Finds the payloads and checks the image has room for them; reports warnings; stops on errors. */
 async function payloadsOrThrow(
   request: PayloadRequest,
-  rootDir: string,
+  source: ImageSource,
+  isTree: boolean,
   cleanup: Cleanup,
   progress: Progress,
 ): Promise<PayloadInput> {
   const podman = (await requireTools(["podman"])).get("podman")!;
   const found = await findPayloads(podman, request, cleanup);
-  const findings = [...found.findings, ...await roomFindings(rootDir, request.format)];
+  const findings = [
+    ...found.findings,
+    ...await roomFindings(source.rootDir, request.format),
+    ...(isTree ? await whiteoutFindings(source.rootDir) : []),
+  ];
   for (const f of findings.filter((f) => f.severity === "warning")) {
     progress.warning(`${f.where}: ${f.detail}`);
   }
@@ -235,8 +248,15 @@ async function payloadsOrThrow(
   }
   const input = { payloads: found.payloads, format: request.format };
   if (request.format !== "containers-storage") return input;
-  const host = await hostStoreFor(podman, found.payloads.map((p) => p.id));
+  const host = await hostStoreFor(podman, found.payloads);
   if (host.reason) progress.note(`payload: copied by skopeo (${host.reason})`);
+  // Mounted, an image cannot be removed from the host while its layers are read in place.
+  if (host.store) {
+    for (const p of found.payloads) {
+      await mountImage(podman, p.id);
+      cleanup.defer(`unmount ${p.name}`, () => unmountImage(podman, p.id));
+    }
+  }
   return { ...input, hostStore: host.store };
 }
 

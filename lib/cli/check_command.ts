@@ -17,7 +17,12 @@ import {
   PAYLOAD_OPTIONS,
   payloadRequest,
 } from "./options.ts";
-import { findPayloads, type PayloadRequest, roomFindings } from "../payload/payloads.ts";
+import {
+  findPayloads,
+  type PayloadRequest,
+  roomFindings,
+  whiteoutFindings,
+} from "../payload/payloads.ts";
 import type { Cleanup } from "../cleanup.ts";
 import { requireTools } from "../tools.ts";
 
@@ -71,7 +76,10 @@ async function checkWith(args: string[]): Promise<number> {
     const source = await openSource(spec, cleanup);
     const result = await inspect(new ImageRoot(source.rootDir), options, signal);
     if (result.ready) result.findings.push(await initramfsFinding(result.ready, signal));
-    if (payload) result.findings.push(...await payloadFindings(payload, source.rootDir, cleanup));
+    if (payload) {
+      const isTree = spec.rootfs !== undefined;
+      result.findings.push(...await payloadFindings(payload, source.rootDir, isTree, cleanup));
+    }
     const errors = result.findings.filter((f) => f.severity === "error").length;
     if (values.json) {
       console.log(JSON.stringify(checkDocument(source.name, result), null, 2));
@@ -93,11 +101,16 @@ async function checkWith(args: string[]): Promise<number> {
 async function payloadFindings(
   request: PayloadRequest,
   rootDir: string,
+  isTree: boolean,
   cleanup: Cleanup,
 ): Promise<Finding[]> {
   const podman = (await requireTools(["podman"])).get("podman")!;
   const found = await findPayloads(podman, request, cleanup);
-  return [...found.findings, ...await roomFindings(rootDir, request.format)];
+  return [
+    ...found.findings,
+    ...await roomFindings(rootDir, request.format),
+    ...(isTree ? await whiteoutFindings(rootDir) : []),
+  ];
 }
 
 async function initramfsFinding(

@@ -1,5 +1,6 @@
 /** The few podman calls cniso makes: resolve an image, mount it read-only, unmount it. */
 import { InputError, ToolError } from "../errors.ts";
+import { isImageReference } from "./image_ref.ts";
 import { run } from "../run.ts";
 
 /**
@@ -10,7 +11,12 @@ export async function imageId(
   podman: string,
   ref: string,
 ): Promise<{ id: string; created?: number; size?: number }> {
-  if (ref.startsWith("-")) throw new InputError(`"${ref}" is not an image name`);
+  if (!isImageReference(ref)) {
+    throw new InputError(
+      `"${ref}" is not an image name`,
+      "name it as podman images shows it (localhost/img:tag), or by its ID",
+    );
+  }
   const r = await run(podman, [
     "image",
     "inspect",

@@ -53,16 +53,33 @@ export async function hostGraphRoot(podman: string): Promise<{ root?: string; re
  */
 export async function hostStore(
   root: string,
-  imageIds: string[],
+  payloads: { id: string; name: string }[],
+): Promise<{ store?: HostStore; reason?: string }> {
+  try {
+    return await readHostStore(root, payloads);
+  } catch (e) {
+    // The store changed under us (an image removed meanwhile?): skopeo will say what it finds.
+    return { reason: `the host's store could not be read: ${(e as Error).message}` };
+  }
+}
+
+async function readHostStore(
+  root: string,
+  payloads: { id: string; name: string }[],
 ): Promise<{ store?: HostStore; reason?: string }> {
   const images = await readJsonList(path.join(root, "overlay-images/images.json"));
   const layers = await readJsonList(path.join(root, "overlay-layers/layers.json"));
   if (!images || !layers) return { reason: "the host's image or layer list could not be read" };
-  const chosen = imageIds.map((id) => images.find((i) => i.id === id));
-  if (chosen.some((i) => !i || typeof i.layer !== "string")) {
+  const found = payloads.map((p) => images.find((i) => i.id === p.id));
+  if (found.some((i) => !i || typeof i.layer !== "string")) {
     return { reason: "an image is not in the host's main store (an additional image store?)" };
   }
-  const chain = layerChain(chosen.map((i) => i!.layer as string), layers);
+  // Only the name the payload goes by: the host's other names (internal registries) stay home.
+  const chosen: Rec[] = found.map((i, n) => {
+    const { ["names-history"]: _, ...rest } = i!;
+    return { ...rest, names: [payloads[n].name] };
+  });
+  const chain = layerChain(chosen.map((i) => i.layer as string), layers);
   if (typeof chain === "string") return { reason: chain };
   const store: HostStore = {
     dirs: ["overlay", "overlay/l", "overlay-images", "overlay-layers", "overlay-containers"]
@@ -78,7 +95,7 @@ export async function hostStore(
     binds: [],
   };
   for (const image of chosen) {
-    const problem = await addImageFiles(root, image!.id as string, store);
+    const problem = await addImageFiles(root, image.id as string, store);
     if (problem) return { reason: problem };
   }
   for (const layer of chain) {
@@ -170,8 +187,8 @@ async function exists(p: string): Promise<boolean> {
 /** The host store for the payloads, or why they are copied by skopeo instead. */
 export async function hostStoreFor(
   podman: string,
-  imageIds: string[],
+  payloads: { id: string; name: string }[],
 ): Promise<{ store?: HostStore; reason?: string }> {
   const graph = await hostGraphRoot(podman);
-  return graph.root ? await hostStore(graph.root, imageIds) : { reason: graph.reason };
+  return graph.root ? await hostStore(graph.root, payloads) : { reason: graph.reason };
 }

@@ -8,7 +8,12 @@ const BASE = "b".repeat(64);
 /** A host graph root holding one image of two layers, as podman's overlay driver lays it out. */
 async function graphRoot(tweak: (root: string) => Promise<void> = async () => {}) {
   const root = await Deno.makeTempDir({ prefix: "cniso-graph-" });
-  const images = [{ id: IMG, names: ["localhost/x:latest"], layer: TOP }, {
+  const images = [{
+    id: IMG,
+    names: ["localhost/x:1", "internal.example/secret:1"],
+    "names-history": ["internal.example/secret:0"],
+    layer: TOP,
+  }, {
     id: "2".repeat(64),
     layer: "c".repeat(64),
   }];
@@ -32,9 +37,12 @@ async function graphRoot(tweak: (root: string) => Promise<void> = async () => {}
 Deno.test("host store: the image's records, its layer chain, links; diffs bound, never copied", async () => {
   const root = await graphRoot();
   try {
-    const { store, reason } = await hostStore(root, [IMG]);
+    const { store, reason } = await hostStore(root, [{ id: IMG, name: "localhost/x:1" }]);
     assert.equal(reason, undefined);
-    assert.deepEqual(JSON.parse(store!.writes[0].content).map((i: { id: string }) => i.id), [IMG]);
+    const records = JSON.parse(store!.writes[0].content);
+    assert.deepEqual(records.map((i: { id: string }) => i.id), [IMG]);
+    assert.deepEqual(records[0].names, ["localhost/x:1"], "only the payload's name");
+    assert.equal(records[0]["names-history"], undefined);
     assert.deepEqual(JSON.parse(store!.writes[1].content).map((l: { id: string }) => l.id), [
       TOP,
       BASE,
@@ -84,7 +92,7 @@ Deno.test("host store: what it cannot take is left to skopeo, with the reason", 
   for (const [name, tweak, reason] of cases) {
     const root = await graphRoot(tweak);
     try {
-      const r = await hostStore(root, [IMG]);
+      const r = await hostStore(root, [{ id: IMG, name: "localhost/x:1" }]);
       assert.equal(r.store, undefined, name);
       assert.match(r.reason ?? "", reason, name);
     } finally {
@@ -93,7 +101,10 @@ Deno.test("host store: what it cannot take is left to skopeo, with the reason", 
   }
   const root = await graphRoot();
   try {
-    assert.match((await hostStore(root, ["9".repeat(64)])).reason!, /not in the host's main store/);
+    assert.match(
+      (await hostStore(root, [{ id: "9".repeat(64), name: "localhost/y:1" }])).reason!,
+      /not in the host's main store/,
+    );
   } finally {
     await Deno.remove(root, { recursive: true });
   }

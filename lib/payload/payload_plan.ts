@@ -73,14 +73,33 @@ export function checkWorkPath(workDir: string): void {
   }
 }
 
-/** The skeleton's contents, as paths in the live root. */
+/**
+ * The skeleton's contents, as paths in the live root. Every directory is
+ * listed, parents first, so each gets its mode whatever root's umask is (the
+ * image's own directories win over these in the view).
+ */
 export function skelContents(format: PayloadFormat): {
   dirs: string[];
   files: SkelFile[];
   links: { path: string; target: string }[];
 } {
-  if (format === "oci") return { dirs: [path.dirname(OCI_PATH)], files: [], links: [] };
-  return { dirs: [STORE_PATH], ...liveStoreFiles() };
+  const content = format === "oci" ? { files: [], links: [] } : liveStoreFiles();
+  const leaves = [
+    format === "oci" ? path.dirname(OCI_PATH) : STORE_PATH,
+    ...content.files.map((f) => path.dirname(f.path)),
+    ...content.links.map((l) => path.dirname(l.path)),
+  ];
+  return { dirs: withParents(leaves), ...content };
+}
+
+/** The directories and all their parents below /, each once, parents first. */
+function withParents(dirs: string[]): string[] {
+  const all = new Set<string>();
+  for (const dir of dirs) {
+    const parts = dir.split("/").filter(Boolean);
+    parts.forEach((_, i) => all.add("/" + parts.slice(0, i + 1).join("/")));
+  }
+  return [...all].sort((a, b) => a.split("/").length - b.split("/").length || a.localeCompare(b));
 }
 
 /** Every path the payload adds to the live root, each checked against the image first. */
@@ -106,6 +125,7 @@ export function destination(format: PayloadFormat, work: PayloadWork, name: stri
  * bind-mounted onto itself; in a private mount namespace that mount dies with it.
  */
 export function skopeoArgs(format: PayloadFormat, work: PayloadWork, payload: Payload): string[] {
+  if (!/^[0-9a-f]{64}$/.test(payload.id)) throw new Error(`internal: image ID ${payload.id}`);
   return [
     "copy",
     "--quiet",
@@ -127,11 +147,12 @@ export const VIEW_SCRIPT = [
   "set -eu",
   'cd "$1"',
   'mount --bind "$2" image',
-  "mount -t overlay cniso-view -o lowerdir=image:skel view",
+  // Read-only, and redirect and metacopy attributes in the image are not followed.
+  "mount -t overlay cniso-view -o lowerdir=image:skel,redirect_dir=nofollow,metacopy=off view",
   `if [ -d store ]; then mount --bind store view${STORE_PATH}; fi`,
   "shift 2",
   'while [ "$1" != -- ]; do',
-  `  mount --bind "$1" "view${STORE_PATH}/overlay/$2/diff"`,
+  `  mount --bind -o ro "$1" "view${STORE_PATH}/overlay/$2/diff"`,
   "  shift 2",
   "done",
   "shift",

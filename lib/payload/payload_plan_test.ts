@@ -26,7 +26,8 @@ Deno.test("payload: work paths skopeo's references cannot carry are bad input", 
 
 Deno.test("payload: the view script takes paths as arguments; its mount options name fixed paths", () => {
   assert.doesNotMatch(VIEW_SCRIPT, /\$[3-9]/);
-  assert.match(VIEW_SCRIPT, /lowerdir=image:skel view$/m);
+  assert.match(VIEW_SCRIPT, /lowerdir=image:skel,redirect_dir=nofollow,metacopy=off view$/m);
+  assert.match(VIEW_SCRIPT, /mount --bind -o ro "\$1"/, "host layers bound read-only");
   assert.match(VIEW_SCRIPT, /^exec "\$@"$/m);
 });
 

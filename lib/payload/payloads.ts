@@ -12,7 +12,9 @@ import { type Finding, Findings } from "../image/findings.ts";
 import { ImageRoot } from "../image/image_root.ts";
 import { mountImage, unmountImage } from "../image/podman.ts";
 import { run } from "../run.ts";
+import { printable } from "../terminal.ts";
 import { BOUND_IMAGES_DIR, boundImageRef, isBoundImageFile } from "./bound_images.ts";
+import { isFullyQualified, isImageReference } from "../image/image_ref.ts";
 import { STORE_PATH } from "./live_store.ts";
 import { addedPaths, type Payload, type PayloadFormat } from "./payload_plan.ts";
 
@@ -55,13 +57,27 @@ export async function findPayloads(
   if (request.bound) {
     for (const p of [...payloads]) {
       for (const b of await boundImages(podman, p, cleanup)) {
-        const found = await localImage(podman, b.ref, `bound by ${p.name}: ${b.file}`);
+        const named = `named by ${p.name} (${printable(b.file)})`;
+        if (!isFullyQualified(b.ref)) {
+          findings.warn(
+            "bound image",
+            b.ref,
+            `${named} but not a full reference (registry and tag or digest): left out`,
+          );
+          continue;
+        }
+        const found = await localImage(
+          podman,
+          b.ref,
+          `bound by ${p.name}: ${printable(b.file)}`,
+          true,
+        );
         if (found) add(found);
         else {
           findings.warn(
             "bound image",
             b.ref,
-            `named by ${p.name} (${b.file}) but not in local storage: left out`,
+            `${named} but not in local storage under that name: left out`,
             `to embed it: podman pull ${b.ref}`,
           );
         }
@@ -71,13 +87,24 @@ export async function findPayloads(
   return { payloads, findings: findings.list };
 }
 
-/** The image a reference names in local storage, or undefined when there is none. */
-async function localImage(podman: string, ref: string, why: string): Promise<Payload | undefined> {
-  // deno-lint-ignore no-control-regex
-  if (ref.startsWith("-") || ref.trim() === "" || /[\s\x00-\x1f]/.test(ref)) {
-    throw new InputError(`"${ref}" is not an image name`, "name a payload like localhost/img:tag");
+/**
+ * The image a reference names in local storage, or undefined when there is
+ * none. With `exact`, only an image that has the reference itself as a tag or
+ * digest counts (podman's lookup also matches short names and ID prefixes).
+ */
+async function localImage(
+  podman: string,
+  ref: string,
+  why: string,
+  exact = false,
+): Promise<Payload | undefined> {
+  if (!isImageReference(ref)) {
+    throw new InputError(
+      `--payload ${JSON.stringify(ref)}: not an image reference`,
+      "name it as podman images shows it: localhost/img:tag, quay.io/org/img:tag, or an image ID",
+    );
   }
-  const format = "{{.Id}}\t{{.Size}}\t{{json .RepoTags}}";
+  const format = "{{.Id}}\t{{.Size}}\t{{json .RepoTags}}\t{{json .RepoDigests}}";
   const r = await run(podman, ["image", "inspect", "--format", format, ref]);
   if (r.code !== 0) {
     if (/image not known|no such image|failed to find image/i.test(r.stderr)) return undefined;
@@ -85,15 +112,28 @@ async function localImage(podman: string, ref: string, why: string): Promise<Pay
       `podman image inspect ${ref} failed: ${r.stderr.trim().split("\n").at(-1)}`,
     );
   }
-  const [id, size, tags] = r.stdout.trim().split("\t");
-  const name = tagFor(ref, JSON.parse(tags ?? "null") ?? []);
+  const found = parseInspect(r.stdout, ref);
+  if (exact && !found.tags.includes(ref) && !found.digests.includes(ref)) return undefined;
+  const name = tagFor(ref, found.tags);
   if (!name) {
     throw new InputError(
       `payload ${ref} has no name (tag) in local storage; the live system would not find it`,
       `tag it: podman tag ${ref} localhost/my-payload:latest`,
     );
   }
-  return { ref, id, name, size: Number(size) || 0, why };
+  return { ref, id: found.id, name, size: found.size, why };
+}
+
+/** podman image inspect's line for one image. */
+function parseInspect(line: string, ref: string) {
+  try {
+    const [id, size, tags, digests] = line.trim().split("\t");
+    if (!/^[0-9a-f]{64}$/.test(id)) throw new Error(`no image ID in "${id}"`);
+    const list = (text: string) => (JSON.parse(text ?? "null") ?? []) as string[];
+    return { id, size: Number(size) || 0, tags: list(tags), digests: list(digests) };
+  } catch (e) {
+    throw new ToolError(`podman image inspect ${ref} printed what cniso cannot read: ${e}`);
+  }
 }
 
 /** The tag a reference means (localhost/x means localhost/x:latest), else the image's first tag. */
@@ -186,4 +226,26 @@ async function isEmpty(dir: string): Promise<boolean> {
 
 export function mib(bytes: number): string {
   return `${(bytes / 2 ** 20).toFixed(1)} MiB`;
+}
+
+/**
+ * A --rootfs tree is read through the payload's overlay view, which would take
+ * a 0/0 character device for a whiteout and hide it: such a tree is an overlay
+ * layer, not a root, and is refused. (An image's mount never shows them.)
+ */
+export async function whiteoutFindings(rootDir: string): Promise<Finding[]> {
+  const r = await run("find", [rootDir, "-xdev", "-type", "c"]);
+  const findings = new Findings();
+  for (const file of r.stdout.split("\n").filter(Boolean).slice(0, 1000)) {
+    const info = await Deno.lstat(file).catch(() => undefined);
+    if (info?.rdev === 0) {
+      findings.bad(
+        "payload view",
+        file.slice(rootDir.length) || "/",
+        "a 0/0 character device (an overlay whiteout): the payload's view would hide it",
+        "build from a tree without whiteouts (a merged root, not a layer), or from the image itself",
+      );
+    }
+  }
+  return findings.list;
 }

@@ -441,6 +441,34 @@ const cases: Case[] = [
       /\/var\/lib\/containers\/storage: the image has its own container storage at \/var\/lib\/containers\/storage; the payload would hide it/,
   },
   {
+    name: "a payload with a --rootfs tree that holds an overlay whiteout (root)",
+    prepare: async (root) => {
+      await payloadImage("payload-b");
+      await $`mknod ${root}/usr/lib/wh c 0 0`;
+    },
+    args: ["--payload", "localhost/cniso-payload-b:latest"],
+    code: 2,
+    message: /\/usr\/lib\/wh: a 0\/0 character device \(an overlay whiteout\)/,
+  },
+  {
+    name: "a payload with a --rootfs file the overlay view refuses to read (root)",
+    prepare: async (root) => {
+      await payloadImage("payload-b");
+      await $`setfattr -n trusted.overlay.metacopy -v ${""} ${root}/etc/os-release`;
+    },
+    args: ["--payload", "localhost/cniso-payload-b:latest", "--no-bios"],
+    code: 1,
+    message:
+      /mksquashfs could not read 1 entry of the image and would leave it out:\n {2}Cannot stat .*os-release because Operation not permitted, ignoring/,
+  },
+  {
+    name: "a payload reference that is a store specification",
+    args: ["--payload", "containers-storage:[overlay@/tmp/x+/tmp/r]x"],
+    code: 2,
+    message:
+      /--payload "containers-storage:\[overlay@\/tmp\/x\+\/tmp\/r\]x": not an image reference/,
+  },
+  {
     name: "output directory missing",
     args: ["-o", "/nonexistent/dir/x.iso"],
     code: 2,

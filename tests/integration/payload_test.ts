@@ -148,14 +148,26 @@ Deno.test("payload (root, podman): --payload-bound adds the bound image found in
     [
       ["payload", "ok", a],
       ["payload", "ok", b],
+      [
+        "bound image",
+        "warning",
+        "containers-storage:[overlay@/tmp/cniso-evil-store+/tmp/cniso-evil-run]x",
+      ],
       ["bound image", "warning", "localhost/cniso-no-such-image:1"],
     ],
   );
+  assert.match(rows[2].detail, /evil\.image\) but not a full reference .*: left out/);
+  for (const p of ["/tmp/cniso-evil-store", "/tmp/cniso-evil-run"]) {
+    assert.equal(await Deno.lstat(p).catch(() => undefined), undefined, `podman never saw ${p}`);
+  }
   assert.match(
     rows[1].detail,
     new RegExp(`^${bId.slice(0, 12)}, .*bound by ${a}: /usr/lib/bootc/bound-images\\.d/b\\.image`),
   );
-  assert.match(rows[2].detail, /gone\.container\) but not in local storage: left out/);
+  assert.match(
+    rows[3].detail,
+    /gone\.container\) but not in local storage under that name: left out/,
+  );
   const dry = await cniso(["build", image, "--payload", a, "--payload-bound", "--dry-run"]);
   assert.equal(dry.code, 0, dry.stderr);
   assert.match(
