@@ -6,8 +6,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 tag=${1:-localhost/cniso}
-base=localhost/cniso-base:bookworm
-bash examples/make-base.sh "$base"
+base=localhost/cniso-base:trixie
+bash examples/make-base.sh "$base" trixie
 
 deno_bin=$(readlink -f "$(command -v deno)")
 version=$("$deno_bin" --version | head -n 1 | cut -d' ' -f2)

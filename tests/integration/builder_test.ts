@@ -6,7 +6,7 @@
  */
 import $ from "dax";
 import assert from "node:assert/strict";
-import { builderImage, payloadImage, REPO, testImage } from "../../testing/images.ts";
+import { builderImage, payloadImage, REPO, sidImage, testImage } from "../../testing/images.ts";
 import { inspectIso } from "../../testing/iso_inspect.ts";
 
 /** Every host container with its state, for a before/after comparison. */
@@ -99,6 +99,29 @@ Deno.test("builder image (root, podman): privileged mode with --payload; the ISO
     assert.equal((await $`podman image mount`.text()).trim(), "", "nothing left mounted");
   } finally {
     await $`umount -R ${out}/run`.quiet().noThrow();
+    await Deno.remove(out, { recursive: true });
+  }
+});
+
+Deno.test("builder image (root, podman): Debian 13's tools: an EROFS with zstd (erofs-utils 1.8), the sid image's zstd initramfs probed", async () => {
+  const image = await sidImage();
+  const cniso = await builderImage();
+  const out = await Deno.makeTempDir({ prefix: "cniso-builder-" });
+  try {
+    const r =
+      await $`podman run --rm --privileged -v /var/lib/containers/storage:/var/lib/containers/storage -v ${out}:/output ${cniso} ${image} --rootfs-type erofs --compression zstd:3 -o /output/sid.iso`
+        .stdout("piped").stderr("piped").noThrow();
+    assert.equal(r.code, 0, r.stderr);
+    assert.doesNotMatch(r.stderr, /could not look inside/, "the builder reads a zstd initramfs");
+    await $`xorriso -osirrox on -indev ${out}/sid.iso -extract /LiveOS/squashfs.img ${out}/root.img`
+      .quiet();
+    assert.match(await $`file -b ${out}/root.img`.text(), /EROFS/);
+    const versions =
+      await $`podman run --rm --entrypoint sh ${cniso} -c ${"mksquashfs -version; mkfs.erofs --version"}`
+        .text();
+    assert.match(versions, /mksquashfs version 4\.6/);
+    assert.match(versions, /mkfs\.erofs \(erofs-utils\) 1\.8/);
+  } finally {
     await Deno.remove(out, { recursive: true });
   }
 });
