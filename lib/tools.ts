@@ -18,6 +18,8 @@ export const TOOLS = {
   xorriso: { names: ["xorriso"], debian: "xorriso", fedora: "xorriso" },
   skopeo: { names: ["skopeo"], debian: "skopeo", fedora: "skopeo" },
   unshare: { names: ["unshare"], debian: "util-linux", fedora: "util-linux-core" },
+  // Optional: a terminal for mksquashfs's progress bar (executor.ts).
+  script: { names: ["script"], debian: "bsdutils", fedora: "util-linux" },
   "grub-mkimage": {
     names: ["grub2-mkimage", "grub-mkimage"],
     debian: "grub-common",

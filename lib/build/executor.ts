@@ -9,6 +9,7 @@ import { readAtMost } from "../read_at_most.ts";
 import { commandLine, type Plan, type StagedFiles, type Step } from "./plan.ts";
 import type { Progress, Report } from "../progress.ts";
 import { run } from "../run.ts";
+import { shellQuote } from "../terminal.ts";
 import type { ToolName } from "../tools.ts";
 
 const STDERR_LINES = 15;
@@ -97,10 +98,11 @@ export async function runStep(
   for (const name of [step.tool, ...(step.via ? [step.via.tool] : [])]) {
     if (!tools.has(name)) throw new ToolError(`internal: tool ${name} was not looked up`);
   }
-  const [exe, ...args] = commandLine(step, tools);
+  const pty = report ? tools.get("script") : undefined;
+  const [exe, ...args] = pty ? inTerminal(pty, commandLine(step, tools)) : commandLine(step, tools);
   const timeout = step.timeoutSecs ? AbortSignal.timeout(step.timeoutSecs * 1000) : undefined;
   const result = await run(exe, args, {
-    env: step.env,
+    env: pty ? { ...step.env, SHELL: "/bin/sh" } : step.env,
     signal: timeout ? AbortSignal.any([signal, timeout]) : signal,
     onStdout: report ? percentages(report) : undefined,
   });
@@ -111,21 +113,52 @@ export async function runStep(
       "it takes a second normally: something it reads from the image blocks it (a FIFO, a device?)",
     );
   }
+  const output = withoutProgress(`${result.stderr}\n${result.stdout}`);
+  // Through the terminal, a tool killed by a signal shows as script's exit code 128 + N.
+  const killed = result.signal ??
+    (pty && result.code > 128 ? SIGNALS[result.code - 128] : undefined);
   if (result.code !== 0) {
-    const output = `${result.stderr}\n${result.stdout}`.trim();
     if (/no space left on device/i.test(output)) {
       throw diskFull(step.tool);
     }
     const tail = output.split("\n").slice(-STDERR_LINES).join("\n");
     throw new ToolError(
       `${step.tool} failed (exit code ${result.code}${
-        result.signal ? `, killed by ${result.signal}` : ""
+        killed ? `, killed by ${killed}` : ""
       }) during "${step.title}"`,
       tail ? `its last output:\n${tail}` : undefined,
     );
   }
-  const skipped = skippedEntries(step.tool, result.stderr);
+  const skipped = skippedEntries(step.tool, output);
   if (skipped) throw skipped;
+}
+
+const SIGNALS: Record<number, string> = {
+  1: "SIGHUP",
+  2: "SIGINT",
+  6: "SIGABRT",
+  7: "SIGBUS",
+  9: "SIGKILL",
+  11: "SIGSEGV",
+  15: "SIGTERM",
+};
+
+/**
+ * A command run in a pseudo-terminal of its own (util-linux's script):
+ * mksquashfs 4.5 shows its progress through a pipe only at 0 and 100 %, on a
+ * terminal every quarter second. A new terminal has no width, and mksquashfs
+ * then draws nothing: stty gives it one. Its words are quoted for the shell.
+ */
+export function inTerminal(script: string, command: string[]): string[] {
+  const line = `stty cols 120 2>/dev/null; exec ${command.map(shellQuote).join(" ")}`;
+  return [script, "-q", "-f", "-e", "-c", line, "/dev/null"];
+}
+
+/** A tool's output without progress bars and carriage returns: the lines a person reads. */
+export function withoutProgress(text: string): string {
+  return text.split(/\r\n|\r|\n/)
+    .filter((l) => l.trim() !== "" && !/^\s*\[[^\]]*\]\s+\d+\/\d+\s+\d+%\s*$/.test(l))
+    .join("\n");
 }
 
 /**
@@ -135,7 +168,7 @@ export async function runStep(
  */
 export function skippedEntries(tool: string, stderr: string): ToolError | undefined {
   if (tool !== "mksquashfs") return undefined;
-  const lines = stderr.replaceAll("\r", "\n").split("\n")
+  const lines = withoutProgress(stderr).split("\n")
     .filter((l) => /, ignoring\s*$|creating empty file|^Read failed because/.test(l));
   if (lines.length === 0) return undefined;
   return new ToolError(

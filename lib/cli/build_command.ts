@@ -35,7 +35,7 @@ import {
   resolveMode,
 } from "../progress.ts";
 import { printable, printableLines } from "../terminal.ts";
-import { buildTools, requireTools, type ToolName } from "../tools.ts";
+import { buildTools, findTool, requireTools, type ToolName } from "../tools.ts";
 import { run } from "../run.ts";
 import {
   HELP_OPTION,
@@ -149,6 +149,9 @@ async function buildWith(args: string[], progress: Progress): Promise<number> {
   const { rootfs, compression, dryRun, payload } = settings;
   // Look the tools up before mounting anything: a missing one is found in a second.
   const tools = dryRun ? new Map() : await requireTools(buildTools(rootfs, payload !== undefined));
+  // A terminal for mksquashfs's progress bar, where util-linux's script is there.
+  const script = dryRun ? undefined : await findTool("script");
+  if (script) tools.set("script", script);
   if (rootfs === "erofs" && !dryRun) {
     checkErofsCompression(compression, await installedErofsCompressors(tools.get("mkfs.erofs")!));
   }

@@ -3,7 +3,9 @@
  * stdout, on success and on failure) and `check --json` (one document). Needs
  * root and podman (the test images).
  */
+import $ from "dax";
 import assert from "node:assert/strict";
+import { fakePath } from "../../testing/fake_tools.ts";
 import { cniso, testImage } from "../../testing/images.ts";
 import { makeTree, remove } from "../../testing/tree.ts";
 
@@ -35,6 +37,7 @@ Deno.test("build --progress json (root, podman): only JSON lines, every step sta
     const percents = all.filter((e) => e.event === "progress" && e.index === squashfs.index)
       .map((e) => e.percent as number);
     assert.ok(percents.length >= 1 && percents.at(-1) === 100, `percentages: ${percents}`);
+    assert.ok(new Set(percents).size >= 3, `several percentages: ${percents}`);
     assert.deepEqual(percents, [...percents].sort((a, b) => a - b), "they only rise");
     assert.ok(all.some((e) => e.event === "warning"), "the image's warnings come as events");
     const result = all.at(-1)!;
@@ -91,5 +94,30 @@ Deno.test("check --json: one document; problems listed with what, status, where 
     assert.equal(JSON.parse(missing.stdout).error.exit_code, 2);
   } finally {
     await Deno.remove(root, { recursive: true });
+  }
+});
+
+Deno.test("build --progress json: a mksquashfs that draws its bar only on a terminal (as 4.5 does) gets one, and its percentages arrive", async () => {
+  const real = await $.which("mksquashfs");
+  const bin = await fakePath({
+    mksquashfs: [
+      'if [ -t 1 ] && [ "$(stty size 2>/dev/null | cut -d" " -f2)" -gt 0 ]; then',
+      "  for p in 17 42 73; do printf '\\r[===   ] %d/100  %d%%' $p $p; sleep 0.2; done",
+      "fi",
+      `exec ${real} "$@"`,
+    ].join("\n"),
+  });
+  const root = await makeTree();
+  const dir = await Deno.makeTempDir({ prefix: "cniso-json-" });
+  try {
+    const r = await cniso(
+      ["build", "--rootfs", root, "--no-bios", "-o", `${dir}/x.iso`, "--progress", "json"],
+      { env: { PATH: `${bin}:${Deno.env.get("PATH")}` } },
+    );
+    assert.equal(r.code, 0, r.stderr);
+    const percents = events(r.stdout).filter((e) => e.event === "progress").map((e) => e.percent);
+    for (const p of [17, 42, 73, 100]) assert.ok(percents.includes(p), `${p} in ${percents}`);
+  } finally {
+    for (const d of [bin, root, dir]) await Deno.remove(d, { recursive: true });
   }
 });
