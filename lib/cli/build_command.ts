@@ -294,6 +294,13 @@ function printPlan(
         iso,
         esp,
         stages,
+        payload: plan.payload
+          ? {
+            format: plan.payload.format,
+            target: plan.payload.target,
+            images: plan.payload.payloads,
+          }
+          : null,
         grub_cfg: ready.grubConfig,
       }),
     );
