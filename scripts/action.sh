@@ -18,6 +18,24 @@ case "${INPUT_ALLOW_LABEL_MISMATCH:-false}" in
   false) extra=() ;;
   *) fail "allow-label-mismatch: expected true or false" ;;
 esac
+# Payloads: one argument per name (split on white space, never evaluated).
+read -r -d '' -a payloads <<<"${INPUT_PAYLOADS:-}" || true
+for p in "${payloads[@]}"; do
+  case "$p" in -*) fail "a payload name cannot start with '-'" ;; esac
+  extra+=(--payload "$p")
+done
+case "${INPUT_PAYLOAD_BOUND:-false}" in
+  true) extra+=(--payload-bound) ;;
+  false) ;;
+  *) fail "payload-bound: expected true or false" ;;
+esac
+format=${INPUT_PAYLOAD_FORMAT:-containers-storage}
+case "$format" in containers-storage | oci) ;; *) fail "payload-format: expected containers-storage or oci, got '$format'" ;; esac
+if [ ${#payloads[@]} -gt 0 ]; then
+  # The builder reads payloads from the host's storage and mounts a view: it needs both.
+  [ "$mode" = privileged ] || fail "payloads need mode: privileged"
+  extra+=(--payload-format "$format")
+fi
 [ -n "${GITHUB_OUTPUT:-}" ] || fail "GITHUB_OUTPUT is not set (run inside a GitHub Actions job)"
 
 mkdir -p -- "$out"

@@ -5,6 +5,7 @@
  */
 import * as path from "node:path";
 import type { Contract } from "../image/contract.ts";
+import { mib } from "../image/findings.ts";
 import { ELTORITO_MODULES } from "../image/grub_modules.ts";
 import { diskInfo } from "../iso/disk_info.ts";
 import {
@@ -416,13 +417,14 @@ function payloadLines(plan: Plan): string[] {
   return [
     `payload (${plan.payload.format}, into ${plan.payload.target} of the live root):`,
     ...plan.payload.payloads.map((p) =>
-      `  ${p.name} ${p.id.slice(0, 12)} ${mibText(p.size)} (${p.why})`
+      `  ${p.name} ${p.id.slice(0, 12)} ${mib(p.size)} (${p.why})`
     ),
+    ...(plan.payload.hostStore
+      ? [
+        `  store: ${plan.payload.hostStore.copies.length} records copied from the host's store, ${plan.payload.hostStore.binds.length} layers bound read-only into the view`,
+      ]
+      : []),
   ];
-}
-
-function mibText(bytes: number): string {
-  return `${(bytes / 2 ** 20).toFixed(1)} MiB`;
 }
 
 /** The plan as text, for `--dry-run`. */

@@ -16,13 +16,8 @@ import { type Cleanup, withCleanup } from "../cleanup.ts";
 import { checkWorkPath, type PayloadInput, payloadShare } from "../payload/payload_plan.ts";
 import { hostStoreFor } from "../payload/host_store.ts";
 import { mountImage, unmountImage } from "../image/podman.ts";
-import {
-  findPayloads,
-  mib,
-  type PayloadRequest,
-  roomFindings,
-  whiteoutFindings,
-} from "../payload/payloads.ts";
+import { judgePayloads, type PayloadRequest } from "../payload/payloads.ts";
+import { mib } from "../image/findings.ts";
 import { CnisoError, InputError } from "../errors.ts";
 import { ImageRoot } from "../image/image_root.ts";
 import { initramfsWarning } from "../image/initramfs.ts";
@@ -237,12 +232,8 @@ async function payloadsOrThrow(
   progress: Progress,
 ): Promise<PayloadInput> {
   const podman = (await requireTools(["podman"])).get("podman")!;
-  const found = await findPayloads(podman, request, cleanup);
-  const findings = [
-    ...found.findings,
-    ...await roomFindings(source.rootDir, request.format),
-    ...(isTree ? await whiteoutFindings(source.rootDir) : []),
-  ];
+  const found = await judgePayloads(podman, request, { rootDir: source.rootDir, isTree }, cleanup);
+  const findings = found.findings;
   for (const f of findings.filter((f) => f.severity === "warning")) {
     progress.warning(`${f.where}: ${f.detail}`);
   }
@@ -341,8 +332,9 @@ async function runPlan(
 
 /**
  * The payload's line in the summary: how much it is, and its share of the ISO
- * by unpacked sizes, an upper bound (mksquashfs stores a file the image also
- * holds once).
+ * estimated by unpacked sizes (mksquashfs cannot say which bytes are whose; it
+ * stores a file the image also holds once, so a payload that shares files with
+ * the image takes less).
  */
 function payloadSummary(
   payload: NonNullable<Plan["payload"]>,
@@ -355,9 +347,9 @@ function payloadSummary(
   return `payload: ${n} image${n > 1 ? "s" : ""}, ${mib(bytes)} unpacked, in ${payload.target}` +
     (share === undefined
       ? ""
-      : `; at most about ${Math.round(share * 100)} % of the ISO (${mib(share * isoBytes)} of ${
+      : `; roughly ${Math.round(share * 100)} % of the ISO (${mib(share * isoBytes)} of ${
         mib(isoBytes)
-      }; files the image also holds are stored once)`);
+      }, by unpacked sizes; less where its files are the image's own)`);
 }
 
 /** What the build decided that the user did not say: the default kernel, the time on the ISO. */

@@ -17,13 +17,7 @@ import {
   PAYLOAD_OPTIONS,
   payloadRequest,
 } from "./options.ts";
-import {
-  findPayloads,
-  type PayloadRequest,
-  roomFindings,
-  whiteoutFindings,
-} from "../payload/payloads.ts";
-import type { Cleanup } from "../cleanup.ts";
+import { judgePayloads } from "../payload/payloads.ts";
 import { requireTools } from "../tools.ts";
 
 export const CHECK_OPTIONS = {
@@ -77,8 +71,15 @@ async function checkWith(args: string[]): Promise<number> {
     const result = await inspect(new ImageRoot(source.rootDir), options, signal);
     if (result.ready) result.findings.push(await initramfsFinding(result.ready, signal));
     if (payload) {
+      const podman = (await requireTools(["podman"])).get("podman")!;
       const isTree = spec.rootfs !== undefined;
-      result.findings.push(...await payloadFindings(payload, source.rootDir, isTree, cleanup));
+      const judged = await judgePayloads(
+        podman,
+        payload,
+        { rootDir: source.rootDir, isTree },
+        cleanup,
+      );
+      result.findings.push(...judged.findings);
     }
     const errors = result.findings.filter((f) => f.severity === "error").length;
     if (values.json) {
@@ -95,22 +96,6 @@ async function checkWith(args: string[]): Promise<number> {
     );
     return errors === 0 ? 0 : 2;
   });
-}
-
-/** The payloads, where they were found, and whether the image has room for them. */
-async function payloadFindings(
-  request: PayloadRequest,
-  rootDir: string,
-  isTree: boolean,
-  cleanup: Cleanup,
-): Promise<Finding[]> {
-  const podman = (await requireTools(["podman"])).get("podman")!;
-  const found = await findPayloads(podman, request, cleanup);
-  return [
-    ...found.findings,
-    ...await roomFindings(rootDir, request.format),
-    ...(isTree ? await whiteoutFindings(rootDir) : []),
-  ];
 }
 
 async function initramfsFinding(

@@ -1,44 +1,63 @@
-/** The few podman calls cniso makes: resolve an image, mount it read-only, unmount it. */
+/** The few podman calls cniso makes: look an image up, mount it read-only, unmount it. */
 import { InputError, ToolError } from "../errors.ts";
 import { isImageReference } from "./image_ref.ts";
 import { run } from "../run.ts";
 
+/** What podman knows of one image in local storage. */
+export interface ImageInfo {
+  id: string;
+  /** Creation time in seconds. */
+  created?: number;
+  /** Unpacked size in bytes. */
+  size?: number;
+  tags: string[];
+  digests: string[];
+}
+
 /**
- * Resolves a reference (localhost/img, an ID) to the image ID, its creation
- * time (seconds) and unpacked size, or fails with exit 2.
+ * Looks a reference (localhost/img:tag, an ID) up in local storage; undefined
+ * when it is not there. A reference outside the image-reference grammar (a
+ * transport, a store specification) is bad input: podman would act on it.
  */
-export async function imageId(
-  podman: string,
-  ref: string,
-): Promise<{ id: string; created?: number; size?: number }> {
+export async function inspectImage(podman: string, ref: string): Promise<ImageInfo | undefined> {
   if (!isImageReference(ref)) {
     throw new InputError(
       `"${ref}" is not an image name`,
-      "name it as podman images shows it (localhost/img:tag), or by its ID",
+      "name it as podman images shows it (localhost/img:tag, quay.io/org/img:tag), or by its ID",
     );
   }
-  const r = await run(podman, [
-    "image",
-    "inspect",
-    "--format",
-    "{{.Id}} {{.Created.Unix}} {{.Size}}",
-    ref,
-  ]);
+  const format = "{{.Id}}\t{{.Created.Unix}}\t{{.Size}}\t{{json .RepoTags}}\t{{json .RepoDigests}}";
+  const r = await run(podman, ["image", "inspect", "--format", format, ref]);
   if (r.code !== 0) {
-    if (/image not known|no such image|failed to find image/i.test(r.stderr)) {
-      throw new InputError(
-        `no image "${ref}" in local podman storage`,
-        "build or pull it first (podman images lists what is there)",
-      );
-    }
+    if (/image not known|no such image|failed to find image/i.test(r.stderr)) return undefined;
     throw new ToolError(`podman image inspect ${ref} failed: ${lastLine(r.stderr)}`);
   }
-  const [id, created, size] = r.stdout.trim().split(" ");
-  return {
-    id,
-    ...(/^-?\d+$/.test(created ?? "") ? { created: Number(created) } : {}),
-    ...(/^\d+$/.test(size ?? "") ? { size: Number(size) } : {}),
-  };
+  try {
+    const [id, created, size, tags, digests] = r.stdout.trim().split("\t");
+    if (!/^[0-9a-f]{64}$/.test(id)) throw new Error(`no image ID in "${id}"`);
+    const list = (text: string | undefined) => (JSON.parse(text ?? "null") ?? []) as string[];
+    return {
+      id,
+      ...(/^-?\d+$/.test(created ?? "") ? { created: Number(created) } : {}),
+      ...(/^\d+$/.test(size ?? "") ? { size: Number(size) } : {}),
+      tags: list(tags),
+      digests: list(digests),
+    };
+  } catch (e) {
+    throw new ToolError(`podman image inspect ${ref} printed what cniso cannot read: ${e}`);
+  }
+}
+
+/** The image a reference names, or exit 2 when local storage has none. */
+export async function imageId(podman: string, ref: string): Promise<ImageInfo> {
+  const info = await inspectImage(podman, ref);
+  if (!info) {
+    throw new InputError(
+      `no image "${ref}" in local podman storage`,
+      "build or pull it first (podman images lists what is there)",
+    );
+  }
+  return info;
 }
 
 /** Mounts an image and returns its root directory. Needs root (podman's image mount does). */

@@ -7,14 +7,14 @@
  */
 import * as path from "node:path";
 import type { Cleanup } from "../cleanup.ts";
-import { CnisoError, InputError, ToolError } from "../errors.ts";
-import { type Finding, Findings } from "../image/findings.ts";
+import { CnisoError, InputError } from "../errors.ts";
+import { type Finding, Findings, mib } from "../image/findings.ts";
 import { ImageRoot } from "../image/image_root.ts";
-import { mountImage, unmountImage } from "../image/podman.ts";
+import { inspectImage, mountImage, unmountImage } from "../image/podman.ts";
 import { run } from "../run.ts";
 import { printable } from "../terminal.ts";
 import { BOUND_IMAGES_DIR, boundImageRef, isBoundImageFile } from "./bound_images.ts";
-import { isFullyQualified, isImageReference } from "../image/image_ref.ts";
+import { isFullyQualified } from "../image/image_ref.ts";
 import { STORE_PATH } from "./live_store.ts";
 import { addedPaths, type Payload, type PayloadFormat } from "./payload_plan.ts";
 
@@ -23,6 +23,28 @@ export interface PayloadRequest {
   /** Also embed the images the payloads bind (bootc's bound-images.d). */
   bound: boolean;
   format: PayloadFormat;
+}
+
+/**
+ * Everything `check` and `build` conclude about the payloads: the images
+ * found, and findings for them and for the image's room (and, for a --rootfs
+ * tree, its whiteouts).
+ */
+export async function judgePayloads(
+  podman: string,
+  request: PayloadRequest,
+  source: { rootDir: string; isTree: boolean },
+  cleanup: Cleanup,
+): Promise<{ payloads: Payload[]; findings: Finding[] }> {
+  const found = await findPayloads(podman, request, cleanup);
+  return {
+    payloads: found.payloads,
+    findings: [
+      ...found.findings,
+      ...await roomFindings(source.rootDir, request.format),
+      ...(source.isTree ? await whiteoutFindings(source.rootDir) : []),
+    ],
+  };
 }
 
 /** At most this many bound-image files are read from one payload. */
@@ -98,21 +120,8 @@ async function localImage(
   why: string,
   exact = false,
 ): Promise<Payload | undefined> {
-  if (!isImageReference(ref)) {
-    throw new InputError(
-      `--payload ${JSON.stringify(ref)}: not an image reference`,
-      "name it as podman images shows it: localhost/img:tag, quay.io/org/img:tag, or an image ID",
-    );
-  }
-  const format = "{{.Id}}\t{{.Size}}\t{{json .RepoTags}}\t{{json .RepoDigests}}";
-  const r = await run(podman, ["image", "inspect", "--format", format, ref]);
-  if (r.code !== 0) {
-    if (/image not known|no such image|failed to find image/i.test(r.stderr)) return undefined;
-    throw new ToolError(
-      `podman image inspect ${ref} failed: ${r.stderr.trim().split("\n").at(-1)}`,
-    );
-  }
-  const found = parseInspect(r.stdout, ref);
+  const found = await inspectImage(podman, ref);
+  if (!found) return undefined;
   if (exact && !found.tags.includes(ref) && !found.digests.includes(ref)) return undefined;
   const name = tagFor(ref, found.tags);
   if (!name) {
@@ -121,19 +130,7 @@ async function localImage(
       `tag it: podman tag ${ref} localhost/my-payload:latest`,
     );
   }
-  return { ref, id: found.id, name, size: found.size, why };
-}
-
-/** podman image inspect's line for one image. */
-function parseInspect(line: string, ref: string) {
-  try {
-    const [id, size, tags, digests] = line.trim().split("\t");
-    if (!/^[0-9a-f]{64}$/.test(id)) throw new Error(`no image ID in "${id}"`);
-    const list = (text: string) => (JSON.parse(text ?? "null") ?? []) as string[];
-    return { id, size: Number(size) || 0, tags: list(tags), digests: list(digests) };
-  } catch (e) {
-    throw new ToolError(`podman image inspect ${ref} printed what cniso cannot read: ${e}`);
-  }
+  return { ref, id: found.id, name, size: found.size ?? 0, why };
 }
 
 /** The tag a reference means (localhost/x means localhost/x:latest), else the image's first tag. */
@@ -222,10 +219,6 @@ async function obstacle(rootDir: string, added: string): Promise<string | undefi
 async function isEmpty(dir: string): Promise<boolean> {
   for await (const _ of Deno.readDir(dir)) return false;
   return true;
-}
-
-export function mib(bytes: number): string {
-  return `${(bytes / 2 ** 20).toFixed(1)} MiB`;
 }
 
 /**

@@ -6,7 +6,13 @@
 import assert from "node:assert/strict";
 import * as path from "node:path";
 import { parse } from "yaml";
-import { builderImage, noInternalError, REPO, testImage } from "../../testing/images.ts";
+import {
+  builderImage,
+  noInternalError,
+  payloadImage,
+  REPO,
+  testImage,
+} from "../../testing/images.ts";
 import { report } from "../../testing/iso_inspect.ts";
 
 interface Action {
@@ -25,6 +31,9 @@ Deno.test("action.yml: declares its inputs and passes each to the step as the ru
     "image",
     "mode",
     "output-dir",
+    "payload-bound",
+    "payload-format",
+    "payloads",
   ]);
   assert.equal(action.inputs.image.required, true);
   assert.equal(action.inputs.mode.default, "unprivileged");
@@ -83,6 +92,26 @@ Deno.test("action (root, podman): the step builds the ISO with the builder image
   }
 });
 
+Deno.test("action (root, podman): privileged mode with two payloads, given on two lines", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "cniso-action-" });
+  try {
+    const a = await payloadImage("payload-a");
+    const b = await payloadImage("payload-b");
+    const r = await runStep({
+      "image": await testImage("live"),
+      "builder-image": await builderImage(),
+      "output-dir": "isos",
+      "mode": "privileged",
+      "payloads": `${a}\n${b}\n`,
+    }, dir);
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    assert.match(r.stdout, /"title":"payload: 2 images, layers read in place"/);
+    assert.match(r.outputs, /^iso=.*CNISO-TEST-2\.iso$/m);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("action: bad inputs stop the step with an error annotation (exit 2)", async () => {
   const dir = await Deno.makeTempDir({ prefix: "cniso-action-" });
   try {
@@ -92,6 +121,13 @@ Deno.test("action: bad inputs stop the step with an error annotation (exit 2)", 
         [{ image: "" }, /the input 'image' is required/],
         [{ image: "--privileged" }, /cannot start with '-'/],
         [{ image: "x", "allow-label-mismatch": "yes" }, /expected true or false/],
+        [{ image: "x", payloads: "localhost/p" }, /payloads need mode: privileged/],
+        [{ image: "x", mode: "privileged", payloads: "a -x" }, /cannot start with '-'/],
+        [{ image: "x", "payload-bound": "1" }, /payload-bound: expected true or false/],
+        [
+          { image: "x", "payload-format": "tar" },
+          /payload-format: expected containers-storage or oci/,
+        ],
       ] as const
     ) {
       const r = await runStep({ ...inputs }, dir);
