@@ -14,7 +14,7 @@ import { inspectImage, mountImage, unmountImage } from "../image/podman.ts";
 import { run } from "../run.ts";
 import { printable } from "../terminal.ts";
 import { BOUND_IMAGES_DIR, boundImageRef, isBoundImageFile } from "./bound_images.ts";
-import { isFullyQualified } from "../image/image_ref.ts";
+import { isFullyQualified, isImageReference } from "../image/image_ref.ts";
 import { STORE_PATH } from "./live_store.ts";
 import { addedPaths, type Payload, type PayloadFormat } from "./payload_plan.ts";
 
@@ -65,6 +65,12 @@ export async function findPayloads(
     findings.ok("payload", p.name, `${p.id.slice(0, 12)}, ${mib(p.size)} (${p.why})`);
   };
   for (const ref of request.refs) {
+    if (!isImageReference(ref)) {
+      throw new InputError(
+        `--payload ${JSON.stringify(ref)}: not an image reference`,
+        "name it as podman images shows it: localhost/img:tag, quay.io/org/img:tag, or an image ID",
+      );
+    }
     const found = await localImage(podman, ref, "--payload");
     if (found) add(found);
     else {
