@@ -68,3 +68,52 @@ async function tail(
   }
   return new TextDecoder().decode(all.subarray(Math.max(0, kept - MAX_OUTPUT)));
 }
+
+/**
+ * Runs one executable with `stdin` as its input and returns its whole stdout
+ * as bytes (file names are bytes, not always UTF-8), at most `maxBytes` of it,
+ * and the tail of its stderr.
+ */
+export async function runBytes(
+  exe: string,
+  args: string[],
+  options: { stdin?: Uint8Array; signal?: AbortSignal; maxBytes: number },
+): Promise<{ code: number; signal?: string; stdout: Uint8Array; stderr: string; cut: boolean }> {
+  const child = new Deno.Command(exe, {
+    args,
+    stdin: options.stdin ? "piped" : "null",
+    stdout: "piped",
+    stderr: "piped",
+    signal: options.signal,
+  }).spawn();
+  const feed = options.stdin
+    ? (async () => {
+      const writer = child.stdin.getWriter();
+      // A child that stops reading (it failed) is reported by its exit code, not by the write.
+      await writer.write(options.stdin!).catch(() => {});
+      await writer.close().catch(() => {});
+    })()
+    : Promise.resolve();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  let cut = false;
+  const read = (async () => {
+    for await (const chunk of child.stdout) {
+      if (size + chunk.length > options.maxBytes) {
+        cut = true;
+        child.kill("SIGKILL");
+        break;
+      }
+      chunks.push(chunk);
+      size += chunk.length;
+    }
+  })();
+  const [, , stderr, status] = await Promise.all([feed, read, tail(child.stderr), child.status]);
+  const stdout = new Uint8Array(size);
+  let at = 0;
+  for (const c of chunks) {
+    stdout.set(c, at);
+    at += c.length;
+  }
+  return { code: status.code, signal: status.signal ?? undefined, stdout, stderr, cut };
+}

@@ -18,6 +18,10 @@ export const TOOLS = {
   xorriso: { names: ["xorriso"], debian: "xorriso", fedora: "xorriso" },
   skopeo: { names: ["skopeo"], debian: "skopeo", fedora: "skopeo" },
   unshare: { names: ["unshare"], debian: "util-linux", fedora: "util-linux-core" },
+  // SELinux labels: the paths of the live root, and the policy's label for each.
+  find: { names: ["find"], debian: "findutils", fedora: "findutils" },
+  xargs: { names: ["xargs"], debian: "findutils", fedora: "findutils" },
+  matchpathcon: { names: ["matchpathcon"], debian: "selinux-utils", fedora: "libselinux-utils" },
   // Optional: a terminal for mksquashfs's progress bar (executor.ts).
   script: { names: ["script"], debian: "bsdutils", fedora: "util-linux" },
   "grub-mkimage": {
@@ -90,19 +94,28 @@ export async function requireTools(tools: ToolName[]): Promise<Map<ToolName, str
 }
 
 /** The tools `cniso build` runs (with the live root's filesystem tool first). */
-export function buildTools(rootfsType: "squashfs" | "erofs", payload = false): ToolName[] {
+export function buildTools(
+  rootfsType: "squashfs" | "erofs",
+  payload = false,
+  labels = false,
+): ToolName[] {
   return [
     rootfsType === "erofs" ? "mkfs.erofs" : "mksquashfs",
     ...BOOT_TOOLS,
-    ...(payload ? PAYLOAD_TOOLS : []),
+    ...(payload || labels ? VIEW_TOOLS : []),
+    ...(labels && rootfsType === "squashfs" ? LABEL_TOOLS : []),
   ];
 }
 
+/** What labelling a squashfs takes (mkfs.erofs looks the labels up itself). */
+const LABEL_TOOLS: ToolName[] = ["find", "xargs", "matchpathcon"];
+
 /**
- * What embedding payloads always takes: unshare keeps the view's mounts private.
+ * What a live root with files of cniso's own takes (payloads, SELinux's relabel
+ * unit): unshare keeps the view's mounts private.
  * (skopeo is looked up only when the host's store cannot be read in place.)
  */
-const PAYLOAD_TOOLS: ToolName[] = ["unshare"];
+const VIEW_TOOLS: ToolName[] = ["unshare"];
 
 /** The tools that make the boot images and the ISO, whatever the live root's file system. */
 const BOOT_TOOLS: ToolName[] = [

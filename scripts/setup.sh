@@ -7,6 +7,7 @@ cd "$(dirname "$0")/.."
 pkgs=(podman runc netavark aardvark-dns iptables uidmap fuse-overlayfs
   squashfs-tools erofs-utils xorriso mtools dosfstools isomd5sum skopeo
   busybox-static attr
+  selinux-utils policycoreutils
   grub-common grub-pc-bin
   debootstrap
   qemu-system-x86 qemu-utils ovmf
@@ -19,6 +20,22 @@ if [ ${#missing[@]} -gt 0 ]; then
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# SELinux labels need mksquashfs 4.6 or newer (pseudo-file xattrs, -xattrs-exclude); Debian 12
+# has 4.5.1. Debian 13's 4.6.1 installs on Debian 12 as it is (libc6 >= 2.34, libzstd1 >= 1.5.2),
+# fetched without touching the host's apt sources.
+if ! mksquashfs -version 2>/dev/null | grep -Eq 'version (4\.([6-9]|[1-9][0-9])|[5-9])'; then
+  apt_dir=$(mktemp -d)
+  trap 'rm -rf "$apt_dir"' EXIT
+  echo 'deb http://deb.debian.org/debian trixie main' >"$apt_dir/sources.list"
+  mkdir -p "$apt_dir/lists/partial" "$apt_dir/cache/archives/partial"
+  apt_opts=(-o "Dir::State::Lists=$apt_dir/lists" -o "Dir::Etc::SourceList=$apt_dir/sources.list"
+    -o Dir::Etc::SourceParts=/dev/null -o "Dir::Cache=$apt_dir/cache" -o APT::Sandbox::User=root)
+  apt-get "${apt_opts[@]}" update -qq
+  (cd "$apt_dir" && apt-get "${apt_opts[@]}" download squashfs-tools >/dev/null)
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+    "$apt_dir"/squashfs-tools_*.deb >/dev/null
 fi
 
 # Deno ships inside its npm package; JSR and Deno's own download server are unreachable.

@@ -6,7 +6,9 @@ import { BUILD_TOOLS } from "../lib/tools.ts";
 /** A PATH directory with the real tools, where some are replaced by scripts. */
 export async function fakePath(replace: Record<string, string | null>): Promise<string> {
   const dir = await Deno.makeTempDir({ prefix: "cniso-path-" });
-  for (const tool of ["podman", "skopeo", "unshare", ...BUILD_TOOLS]) {
+  for (
+    const tool of ["podman", "skopeo", "unshare", "find", "xargs", "matchpathcon", ...BUILD_TOOLS]
+  ) {
     if (tool in replace) {
       const script = replace[tool];
       if (script !== null) {

@@ -66,7 +66,8 @@ export type TestImageName =
   | "efi-bootupd"
   | "kernels"
   | "payload-live"
-  | "mediacheck";
+  | "mediacheck"
+  | "selinux";
 
 /** A test image from tests/fixtures/images/<name>, built on the example image. */
 export function testImage(name: TestImageName): Promise<string> {

@@ -24,6 +24,8 @@ export interface BootOptions {
   expect?: RegExp;
   /** Boot this menu entry (by its title) instead of the default one. */
   entry?: string;
+  /** Kernel arguments typed after the console's (checked: plain words). */
+  append?: string;
   timeoutSecs: number;
   memoryMiB: number;
   cpu?: string;
@@ -81,7 +83,7 @@ export async function bootIso(
           expect: options.expect,
           menuKeys,
           downPresses,
-          consoleArgs: CONSOLE_ARGS,
+          consoleArgs: options.append ? `${CONSOLE_ARGS} ${options.append}` : CONSOLE_ARGS,
           windows: accel === "kvm" ? KVM_WINDOWS : TCG_WINDOWS,
         },
       },

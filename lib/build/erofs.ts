@@ -47,6 +47,8 @@ export function mkfsErofsArgs(
     compression: Compression;
     uuid: string;
     excludes: string[];
+    /** Label every file from this file_contexts (libselinux's lookups, in mkfs.erofs). */
+    fileContexts?: string;
   },
 ): string[] {
   const c = o.compression;
@@ -58,6 +60,7 @@ export function mkfsErofsArgs(
     ...(c.blockSize === undefined ? [] : [`-C${c.blockSize}`]),
     `-U${o.uuid}`,
     ...o.excludes.map((p) => `--exclude-regex=${excludeRegex(p)}`),
+    ...(o.fileContexts ? [`--file-contexts=${o.fileContexts}`] : []),
     o.output,
     o.rootDir,
   ];

@@ -9,6 +9,7 @@ import { readAtMost } from "../read_at_most.ts";
 import { commandLine, type Plan, type StagedFiles, type Step } from "./plan.ts";
 import type { Progress, Report } from "../progress.ts";
 import { run } from "../run.ts";
+import { writeLabels } from "../selinux/labels.ts";
 import { shellQuote } from "../terminal.ts";
 import type { ToolName } from "../tools.ts";
 
@@ -66,10 +67,17 @@ export async function stage(plan: StagedFiles): Promise<void> {
 export async function execute(plan: Plan, options: ExecuteOptions): Promise<number> {
   const { signal, progress } = options;
   await progress.step("stage boot files", () => stage(plan));
-  for (const { title, steps, files } of plan.stages) {
+  for (const { title, steps, files, labels } of plan.stages) {
     signal.throwIfAborted();
     await progress.step(title, async (report) => {
       if (files) await stage(files);
+      if (labels) {
+        const n = await writeLabels(labels, options.tools, signal);
+        progress.note(
+          `SELinux: ${n.labelled} paths labelled` +
+            (n.none ? `, ${n.none} left unlabelled as the policy says (<<none>>)` : ""),
+        );
+      }
       for (const step of steps) {
         await runStep(step, {
           ...options,

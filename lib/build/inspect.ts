@@ -18,19 +18,31 @@ import type { ImageRoot } from "../image/image_root.ts";
 import { type ParsedIsoConfig, parseIsoConfig } from "../iso/iso_config.ts";
 import { defaultLabel, labelProblem } from "../iso/label.ts";
 import { buildMenu, type Menu } from "../iso/menu.ts";
+import { Findings } from "../image/findings.ts";
+import { judgeSelinux, type SelinuxOption, type SelinuxVerdict } from "../selinux/verdict.ts";
 
 export interface InspectOptions extends DiscoverOptions {
   allowLabelMismatch?: boolean;
   noExtraEntries?: boolean;
   /** The live root's file system: EROFS is judged against the image's dracut and kernels. */
   rootfsType?: "squashfs" | "erofs";
+  /** --selinux: label the live root from the image's policy (auto: when it has one). */
+  selinux?: SelinuxOption;
+  /** Why this host's tools cannot write labels (undefined: they can). */
+  cannotLabel?: string;
 }
 
 export interface Inspection {
   findings: Finding[];
   warnings: string[];
   /** Set when the image can be built. */
-  ready?: { contract: Contract; label: string; menu: Menu; grubConfig: string };
+  ready?: {
+    contract: Contract;
+    label: string;
+    menu: Menu;
+    grubConfig: string;
+    selinux: SelinuxVerdict;
+  };
 }
 
 export async function inspect(
@@ -64,6 +76,10 @@ export async function inspect(
 
   const label = judgeLabel(parsed, contract, findings);
   if (label === undefined) return { findings, warnings };
+  const sf = new Findings();
+  const selinux = await judgeSelinux(root, options.selinux ?? "auto", options.cannotLabel, sf);
+  findings.push(...sf.list);
+  if (sf.failed) return { findings, warnings };
 
   try {
     const { menu, warnings: menuWarnings } = buildMenu(parsed, label, {
@@ -74,6 +90,8 @@ export async function inspect(
       otherKernels: contract.otherKernels.map((k) => k.version),
       product: contract.osRelease?.NAME,
       version: contract.osRelease?.VERSION_ID,
+      selinux: selinux.policy &&
+        { enforcing: selinux.policy.mode === "enforcing", labelled: selinux.labelled },
     });
     warnings.push(...menuWarnings);
     const grubConfig = renderGrubConfig({
@@ -89,7 +107,7 @@ export async function inspect(
         menu.entries[menu.defaultIndex].name
       }", timeout ${menu.timeout}s`,
     });
-    return { findings, warnings, ready: { contract, label, menu, grubConfig } };
+    return { findings, warnings, ready: { contract, label, menu, grubConfig, selinux } };
   } catch (e) {
     fail("menu", contract.isoYaml?.imagePath ?? "(generated)", e);
     return { findings, warnings };

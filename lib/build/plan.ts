@@ -29,7 +29,19 @@ import {
   skelContents,
   skopeoArgs,
   viewArgs,
+  withParents,
 } from "../payload/payload_plan.ts";
+import type { LabelJob } from "../selinux/labels.ts";
+import { RELABEL_UNIT } from "../selinux/live_relabel.ts";
+import {
+  contextsCopies,
+  HOST_LABELS_EXCLUDED,
+  labelJob,
+  NO_LABELS,
+  type SelinuxInput,
+  selinuxSkel,
+  selinuxWork,
+} from "../selinux/selinux_plan.ts";
 import { OCI_PATH, STORE_PATH } from "../payload/live_store.ts";
 import { shellQuote } from "../terminal.ts";
 import type { ToolName } from "../tools.ts";
@@ -84,6 +96,8 @@ export interface Stage {
   steps: Step[];
   /** Made before the steps run (the payload's store records). */
   files?: StagedFiles;
+  /** SELinux labels looked up for every path of the live root, before the steps run. */
+  labels?: LabelJob;
 }
 
 export interface Plan extends StagedFiles {
@@ -103,6 +117,8 @@ export interface Plan extends StagedFiles {
   stages: Stage[];
   /** Container images embedded in the live root, and where. */
   payload?: PayloadInput & { target: string };
+  /** The policy the live root is labelled from (absent: unlabelled). */
+  selinux?: { type: string; mode: string; unit: boolean };
 }
 
 export interface PlanInput {
@@ -123,6 +139,13 @@ export interface PlanInput {
   rootfsType?: "squashfs" | "erofs";
   /** Container images embedded in the live root. */
   payload?: PayloadInput;
+  /** Label the live root from this policy (absent: no labels). */
+  selinux?: SelinuxInput;
+  /**
+   * The tool can leave the build host's SELinux labels out of an unlabelled
+   * live root (mksquashfs 4.6 and newer; mkfs.erofs with SELinux support).
+   */
+  dropHostLabels?: boolean;
 }
 
 /** The files the build makes in its work directory. */
@@ -147,12 +170,15 @@ export function makePlan(input: PlanInput): Plan {
   const excludes = input.excludes ?? [];
   const esp = espPlacements(input.contract, files);
   const iso = isoPlacements(input.contract, files, esp, bios);
-  const payload = payloadParts(input);
-  const liveRoot = input.rootfsType === "erofs"
+  const payload = viewParts(input);
+  const erofs = input.rootfsType === "erofs";
+  const liveRoot = erofs
     ? erofsStage(input, files, excludes)
     : squashfsStage(input, files, excludes.length > 0);
+  const labels = input.selinux && !erofs ? [labelStage(input)] : [];
   const stages = [
     ...payload.stages,
+    ...labels,
     payload.via ? withVia(liveRoot, payload.via) : liveRoot,
     ...(bios ? [eltoritoStage(files)] : []),
     espStage(esp, files, espSizeKiB(input.contract, input.grubConfig), input.epoch),
@@ -170,39 +196,79 @@ export function makePlan(input: PlanInput): Plan {
       { path: files.grubCfg, content: input.grubConfig },
       { path: files.diskInfo, content: diskInfo(input.contract.osRelease, input.label) },
       ...(excludes.length > 0 ? [{ path: files.excludes, content: excludeFile(excludes) }] : []),
+      ...(input.rootfsType === "erofs" && input.dropHostLabels && !input.selinux
+        ? [{ path: selinuxWork(input.workDir).noLabels, content: NO_LABELS }]
+        : []),
       ...payload.writes,
     ],
     links: payload.links,
-    copies: (input.contract.biosModules ?? []).map((f) => ({
-      source: f.hostPath,
-      target: path.join(files.biosDir, path.basename(f.imagePath)),
-      size: f.size,
-    })),
+    copies: [
+      ...(input.contract.biosModules ?? []).map((f) => ({
+        source: f.hostPath,
+        target: path.join(files.biosDir, path.basename(f.imagePath)),
+        size: f.size,
+      })),
+      ...(input.selinux ? contextsCopies(input.selinux, input.workDir) : []),
+    ],
     iso,
     esp,
     stages,
     ...(payload.stages.length
       ? { payload: { ...input.payload!, target: payloadTarget(input.payload!.format) } }
       : {}),
+    ...(input.selinux
+      ? {
+        selinux: {
+          type: input.selinux.policy.type,
+          mode: input.selinux.policy.mode,
+          unit: input.selinux.restorecon !== undefined,
+        },
+      }
+      : {}),
   };
 }
 
 /**
- * The payload's part of the plan: its work directories and skeleton, a stage
- * that makes its store (the host's records, or skopeo copies), and the view
- * the live root's tool runs in. Nothing without payloads: the live root is
- * then made from the image's mount directly.
+ * The live root's own additions: the payload (its work directories, a stage
+ * that makes its store from the host's records or skopeo copies) and SELinux's
+ * relabel unit, in a skeleton below the image, and the view the live root's
+ * tool runs in. Nothing when there is nothing to add: the live root is then
+ * made from the image's mount directly.
  */
-function payloadParts(input: PlanInput) {
+function viewParts(input: PlanInput) {
   const payloads = input.payload?.payloads ?? [];
-  if (payloads.length === 0) return { stages: [], dirs: [], writes: [], links: [] };
-  const { format, hostStore } = input.payload!;
+  const format = input.payload?.format ?? "containers-storage";
+  const selinux = selinuxSkel(input.selinux);
+  const payloadSkel = payloads.length ? skelContents(format) : { dirs: [], files: [], links: [] };
+  const files = [...payloadSkel.files, ...selinux.files];
+  const links = [...payloadSkel.links, ...selinux.links];
+  if (files.length + links.length + payloadSkel.dirs.length === 0) {
+    return { stages: [], dirs: [], writes: [], links: [] };
+  }
   const work = payloadWork(input.workDir);
-  const skel = skelContents(format);
   const inSkel = (p: string) => path.join(work.skel, p);
-  const dirs = [work.dir, work.image, work.view, ...skel.dirs.map(inSkel)];
+  const skelDirs = withParents([
+    ...payloadSkel.dirs,
+    ...[...files, ...links].map((f) => path.dirname(f.path)),
+  ]);
+  const dirs = [work.dir, work.image, work.view, ...skelDirs.map(inSkel)];
+  return {
+    stages: payloads.length ? [payloadStage(input.payload!, work)] : [],
+    dirs: dirs.map((d) => ({ path: d, mode: 0o755 })),
+    writes: files.map((f) => ({ path: inSkel(f.path), content: f.content, mode: f.mode })),
+    links: links.map((l) => ({ path: inSkel(l.path), target: l.target })),
+    via: {
+      tool: "unshare" as const,
+      args: viewArgs(work, input.rootDir, input.payload?.hostStore?.binds ?? []),
+    },
+  };
+}
+
+/** The stage that makes the payload's store: the host's records, or skopeo copies. */
+function payloadStage(input: PayloadInput, work: PayloadWork): Stage {
+  const { payloads, format, hostStore } = input;
   const n = `${payloads.length} image${payloads.length > 1 ? "s" : ""}`;
-  const stage: Stage = hostStore
+  return hostStore
     ? {
       title: `payload: ${n}, layers read in place`,
       steps: [],
@@ -226,12 +292,32 @@ function payloadParts(input: PlanInput) {
         }
         : {}),
     };
+}
+
+/**
+ * The labels stage: every tree the live root is made of, walked at its place,
+ * the ones mounted on top first (the host's layers, the store), then the
+ * image, then the skeleton below it.
+ */
+function labelStage(input: PlanInput): Stage {
+  const work = payloadWork(input.workDir);
+  const hasView = liveRootSource(input) !== input.rootDir;
+  const store = (input.payload?.payloads.length ?? 0) > 0 &&
+    input.payload?.format === "containers-storage";
+  const trees = [
+    ...(input.payload?.hostStore?.binds ?? []).map((b) => ({
+      dir: b.source,
+      at: path.join(STORE_PATH, "overlay", b.layer, "diff"),
+    })),
+    ...(store ? [{ dir: work.store, at: STORE_PATH }] : []),
+    { dir: input.rootDir, at: "/" },
+    ...(hasView ? [{ dir: work.skel, at: "/" }] : []),
+  ];
+  const policy = input.selinux!.policy;
   return {
-    stages: [stage],
-    dirs: dirs.map((d) => ({ path: d, mode: 0o755 })),
-    writes: skel.files.map((f) => ({ path: inSkel(f.path), content: f.content, mode: f.mode })),
-    links: skel.links.map((l) => ({ path: inSkel(l.path), target: l.target })),
-    via: { tool: "unshare" as const, args: viewArgs(work, input.rootDir, hostStore?.binds ?? []) },
+    title: `SELinux labels (${policy.type} policy)`,
+    steps: [],
+    labels: labelJob(input.workDir, trees),
   };
 }
 
@@ -257,11 +343,10 @@ function withVia(stage: Stage, via: NonNullable<Step["via"]>): Stage {
   return { ...stage, steps: stage.steps.map((s) => ({ ...s, via })) };
 }
 
-/** The directory the live root is made from: the payload's view, or the image's root. */
+/** The directory the live root is made from: the view with cniso's additions, or the image's root. */
 function liveRootSource(input: PlanInput): string {
-  return (input.payload?.payloads.length ?? 0) > 0
-    ? payloadWork(input.workDir).view
-    : input.rootDir;
+  const adds = (input.payload?.payloads.length ?? 0) > 0 || input.selinux?.restorecon;
+  return adds ? payloadWork(input.workDir).view : input.rootDir;
 }
 
 /** The command line of a step: its `via` command first, when it has one. */
@@ -336,6 +421,8 @@ function squashfsStage(input: PlanInput, files: WorkFiles, exclude: boolean): St
   // mksquashfs takes the times from SOURCE_DATE_EPOCH, except the root directory's own.
   args.push("-root-time", `${input.epoch}`);
   if (exclude) args.push("-wildcards", "-ef", files.excludes);
+  if (input.dropHostLabels) args.push(...HOST_LABELS_EXCLUDED);
+  if (input.selinux) args.push("-pf", selinuxWork(input.workDir).pseudo);
   args.push(...mksquashfsCompressionArgs(input.compression));
   return { title, steps: [{ ...tool(title, "mksquashfs", args), env: epochEnv(input.epoch) }] };
 }
@@ -349,6 +436,11 @@ function erofsStage(input: PlanInput, files: WorkFiles, excludes: string[]): Sta
     compression: input.compression,
     uuid: erofsUuid(input.label, input.epoch),
     excludes,
+    fileContexts: input.selinux
+      ? selinuxWork(input.workDir).contexts
+      : input.dropHostLabels
+      ? selinuxWork(input.workDir).noLabels
+      : undefined,
   });
   return { title, steps: [{ ...tool(title, "mkfs.erofs", args), env: epochEnv(input.epoch) }] };
 }
@@ -427,6 +519,13 @@ function payloadLines(plan: Plan): string[] {
   ];
 }
 
+/** "N files into DIR", a line per directory. */
+function copiedInto(copies: Placement[]): string[] {
+  if (copies.length === 0) return ["  (none)"];
+  const byDir = Map.groupBy(copies, (c) => path.dirname(c.target));
+  return [...byDir].map(([dir, list]) => `  ${list.length} files into ${dir}`);
+}
+
 /** The plan as text, for `--dry-run`. */
 export function formatPlan(plan: Plan, tools?: Map<ToolName, string>): string {
   const out = [
@@ -437,17 +536,31 @@ export function formatPlan(plan: Plan, tools?: Map<ToolName, string>): string {
     "",
     "files written:",
     ...plan.writes.map((w) => `  ${w.path}`),
-    "files copied from the image (BIOS modules):",
-    `  ${plan.copies.length} files into ${
-      plan.copies[0] ? path.dirname(plan.copies[0].target) : "(none: --no-bios)"
-    }`,
+    "files copied from the image (BIOS modules, SELinux file contexts):",
+    ...copiedInto(plan.copies),
+    ...(plan.selinux
+      ? [
+        `SELinux: the live root labelled from the image's ${plan.selinux.type} policy (${plan.selinux.mode})${
+          plan.selinux.unit ? `; ${RELABEL_UNIT} relabels the overlay at boot` : ""
+        }`,
+      ]
+      : ["SELinux: the live root is not labelled"]),
     ...payloadLines(plan),
     "ISO tree:",
     ...plan.iso.map((p) => `  ${p.target.padEnd(28)} <- ${p.source}`),
     `EFI boot image (${EFI_IMAGE.slice(1)}):`,
     ...plan.esp.map((p) => `  ${p.target.padEnd(28)} <- ${p.source}`),
-    "steps:",
   ];
+  const labels = plan.stages.find((s) => s.labels)?.labels;
+  if (labels) {
+    out.push(
+      "SELinux labels (before the live root's step):",
+      ...labels.trees.map((t) => `  walk ${t.dir} as ${t.at}`),
+      `  look each path up: matchpathcon -N -n -m TYPE -f ${labels.contexts} PATH...`,
+      `  write mksquashfs's pseudo file ${labels.pseudo}`,
+    );
+  }
+  out.push("steps:");
   const steps = planSteps(plan);
   steps.forEach((s, i) => {
     const env = Object.entries(s.env ?? {}).map(([k, v]) => `${k}=${v}`);

@@ -31,6 +31,14 @@ export const BOOT_TEST_OPTIONS = {
     value: "NAME",
     help: ["boot the menu entry with this title (default: the default entry)"],
   },
+  append: {
+    type: "string",
+    value: "ARGS",
+    help: [
+      "also append these kernel arguments to the entry (after",
+      "its own, so they win: e.g. enforcing=1)",
+    ],
+  },
   timeout: { type: "string", value: "SECONDS", help: ["bound for the whole run (default: 600)"] },
   accel: {
     type: "string",
@@ -119,6 +127,17 @@ function bootRequest(values: Values, positionals: string[]) {
   if (values.screenshot !== undefined && !values.screenshot.endsWith(".png")) {
     throw new InputError(`--screenshot ${values.screenshot}: the file name must end in .png`);
   }
+  // Typed into GRUB's editor: words of plain characters only, so nothing is read as a key.
+  if (
+    values.append !== undefined &&
+    !/^[A-Za-z0-9_.,:=\/+-]+( [A-Za-z0-9_.,:=\/+-]+)*$/.test(values.append)
+  ) {
+    throw new InputError(
+      `--append ${
+        JSON.stringify(values.append)
+      }: kernel arguments separated by single spaces, of letters, digits and _.,:=/+-`,
+    );
+  }
   if (values.cpu !== undefined && !/^[A-Za-z0-9][A-Za-z0-9_.+=,-]*$/.test(values.cpu)) {
     throw new InputError(
       `--cpu ${values.cpu}: not a QEMU CPU model (see qemu-system-x86_64 -cpu help)`,
@@ -131,6 +150,7 @@ function bootRequest(values: Values, positionals: string[]) {
     accel: oneOf("accel", values.accel, ["auto", "kvm", "tcg"] as const, "auto"),
     expect,
     entry: values.entry,
+    append: values.append,
     timeoutSecs: positiveInt("timeout", values.timeout, 600),
     memoryMiB: positiveInt("memory", values.memory, 2048),
     cpu: values.cpu,

@@ -32,6 +32,7 @@ import {
 import { printable, printableLines } from "../terminal.ts";
 import { buildTools, findTool, requireTools, type ToolName } from "../tools.ts";
 import { run } from "../run.ts";
+import { cannotLabel } from "../selinux/label_tools.ts";
 import {
   HELP_OPTION,
   IMAGE_OPTIONS,
@@ -150,11 +151,20 @@ async function buildWith(args: string[], progress: Progress): Promise<number> {
   if (rootfs === "erofs" && !dryRun) {
     checkErofsCompression(compression, await installedErofsCompressors(tools.get("mkfs.erofs")!));
   }
+  const labels = await labelCapability(rootfs);
 
   return await withCleanup(async (cleanup, signal) => {
     const source = await openSource(settings.spec, cleanup);
     signal.throwIfAborted();
-    const ready = await inspectOrThrow(source, inspectOptions(values), progress, signal);
+    const ready = await inspectOrThrow(
+      source,
+      { ...inspectOptions(values), cannotLabel: labels.cannot },
+      progress,
+      signal,
+    );
+    if (ready.selinux.labelled && !dryRun) {
+      for (const [k, v] of await requireTools(buildTools(rootfs, false, true))) tools.set(k, v);
+    }
     const payloads = payload &&
       await payloadsOrThrow(payload, source, settings.spec.rootfs !== undefined, cleanup, progress);
     if (payloads && !payloads.hostStore && !dryRun) {
@@ -172,6 +182,10 @@ async function buildWith(args: string[], progress: Progress): Promise<number> {
       epoch: date.epoch,
       rootfsType: rootfs,
       payload: payloads,
+      selinux: ready.selinux.labelled
+        ? { policy: ready.selinux.policy!, restorecon: ready.selinux.restorecon }
+        : undefined,
+      dropHostLabels: labels.dropHostLabels,
     };
     const notes = buildNotes(ready, date);
     if (dryRun) {
@@ -366,6 +380,18 @@ function buildNotes(ready: NonNullable<Inspection["ready"]>, date: SourceDate): 
       new Date(date.epoch * 1000).toISOString()
     })`,
   ];
+}
+
+/**
+ * What the live root's tool can do with SELinux labels: write them (else why
+ * not), and leave the build host's out. A tool that is not installed (a dry
+ * run) is taken to be able to.
+ */
+async function labelCapability(rootfs: "squashfs" | "erofs") {
+  const exe = await findTool(rootfs === "erofs" ? "mkfs.erofs" : "mksquashfs");
+  if (!exe) return { cannot: undefined, dropHostLabels: true };
+  const cannot = await cannotLabel(rootfs, exe);
+  return { cannot, dropHostLabels: cannot === undefined };
 }
 
 /** The compressors the installed mkfs.erofs has (its help lists them). */

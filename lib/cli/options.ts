@@ -10,6 +10,7 @@ import type { InspectOptions } from "../build/inspect.ts";
 import { InputError } from "../errors.ts";
 import { PAYLOAD_FORMATS } from "../payload/payload_plan.ts";
 import type { PayloadRequest } from "../payload/payloads.ts";
+import { SELINUX_MODES } from "../selinux/verdict.ts";
 
 export interface OptionSpec {
   type: "string" | "boolean";
@@ -59,6 +60,14 @@ export const IMAGE_OPTIONS = {
   "no-bios": {
     type: "boolean",
     help: ["UEFI-only ISO: GRUB's i386-pc modules are not needed"],
+  },
+  selinux: {
+    type: "string",
+    value: "MODE",
+    help: [
+      "SELinux labels of the live root: auto (default: from the",
+      "image's policy when it has one), label (insist), off",
+    ],
   },
   "no-extra-entries": {
     type: "boolean",
@@ -171,6 +180,7 @@ export function inspectOptions(values: Values<typeof IMAGE_OPTIONS>): InspectOpt
     rootfsType: rootfsType(values["rootfs-type"]),
     allowLabelMismatch: values["allow-label-mismatch"],
     noExtraEntries: values["no-extra-entries"],
+    selinux: oneOf("selinux", values.selinux, SELINUX_MODES, "auto"),
   };
 }
 

@@ -15,6 +15,7 @@ export const DEFAULT_TIMEOUT = 10;
 export const EXTRA_ENTRIES = {
   check: { suffix: " (check the medium first)", args: ["rd.live.check"] },
   basic: { suffix: " (basic graphics)", args: ["nomodeset"] },
+  permissive: { suffix: " (SELinux permissive)", args: ["enforcing=0"] },
 } as const;
 
 export interface MenuEntry {
@@ -46,7 +47,21 @@ export interface MenuOptions {
   /** os-release's NAME and VERSION_ID: the template variables ${product} and ${version}. */
   product?: string;
   version?: string;
+  /**
+   * The image's SELinux policy: an enforcing one gets a permissive entry when
+   * the live root is labelled, and enforcing=0 in every entry when it is not.
+   */
+  selinux?: { enforcing: boolean; labelled: boolean };
 }
+
+/**
+ * What a labelled live root adds under an enforcing policy. systemd's GPT
+ * auto-generator reads / before any unit can relabel the overlay's top
+ * directory (it carries its tmpfs's label until then: see
+ * selinux/live_relabel.ts), and is denied; on a live system it has nothing to
+ * find anyway (the root is an overlay, on no disk of its own).
+ */
+export const SELINUX_LIVE_ARGS = ["systemd.gpt_auto=0"] as const;
 
 /** Arguments of the generated entry, before iso.yaml's kernel_args. */
 export function liveArgs(label: string): string[] {
@@ -208,19 +223,29 @@ function generatedEntries(
   });
   const given = options.generatedName;
   const name = given && !CONTROL.test(given) && !given.startsWith("-") ? given : label;
+  const enforcing = options.selinux?.enforcing ?? false;
+  const selinuxArgs = !enforcing ? [] : options.selinux?.labelled
+    ? SELINUX_LIVE_ARGS
+    // An unlabelled live root cannot boot under an enforcing policy.
+    : EXTRA_ENTRIES.permissive.args;
   const entry = (suffix: string, more: readonly string[], version?: string): MenuEntry => ({
     name: name + suffix,
     kernel: kernelPaths(version).kernel,
-    args: [...liveArgs(label), ...more, ...extra],
+    args: [...liveArgs(label), ...more, ...selinuxArgs, ...extra],
     initrd: kernelPaths(version).initrd,
   });
   const kernels = [
     entry("", []),
     ...(options.otherKernels ?? []).map((v) => entry(` (kernel ${v})`, [], v)),
   ];
-  if (options.noExtraEntries) return kernels;
+  // Installers (bootc among them) label their target themselves and want permissive.
+  const permissiveEntry = enforcing && options.selinux?.labelled
+    ? [entry(EXTRA_ENTRIES.permissive.suffix, EXTRA_ENTRIES.permissive.args)]
+    : [];
+  if (options.noExtraEntries) return [...kernels, ...permissiveEntry];
   return [
     ...kernels,
+    ...permissiveEntry,
     // Without checkisomd5 in the initramfs, dracut refuses to boot an rd.live.check entry.
     ...(options.mediaCheck ? [entry(EXTRA_ENTRIES.check.suffix, EXTRA_ENTRIES.check.args)] : []),
     entry(EXTRA_ENTRIES.basic.suffix, EXTRA_ENTRIES.basic.args),

@@ -111,3 +111,38 @@ Deno.test("menu: iso.yaml entries may boot a kernel by its per-version paths", (
   assert.equal(warnings.length, 2);
   assert.match(warnings[0], /6\.9\.12\/vmlinuz is not on the ISO/);
 });
+
+Deno.test("menu: SELinux: a labelled root under an enforcing policy gets a permissive entry; an unlabelled one boots with enforcing=0", () => {
+  const names = (m: ReturnType<typeof buildMenu>) => m.menu.entries.map((e) => e.name);
+  const opts = { generatedName: "OS", noExtraEntries: true };
+  const labelled = buildMenu(undefined, "L-1", {
+    ...opts,
+    selinux: { enforcing: true, labelled: true },
+  });
+  assert.deepEqual(names(labelled), ["OS", "OS (SELinux permissive)"]);
+  assert.equal(labelled.menu.defaultIndex, 0);
+  assert.ok(!labelled.menu.entries[0].args.some((a) => a.startsWith("enforcing")));
+  assert.ok(labelled.menu.entries[0].args.includes("systemd.gpt_auto=0"));
+  assert.ok(labelled.menu.entries[1].args.includes("enforcing=0"));
+
+  const unlabelled = buildMenu(undefined, "L-1", {
+    ...opts,
+    selinux: { enforcing: true, labelled: false },
+  });
+  assert.deepEqual(names(unlabelled), ["OS"]);
+  assert.ok(unlabelled.menu.entries[0].args.includes("enforcing=0"));
+  assert.ok(!unlabelled.menu.entries[0].args.includes("systemd.gpt_auto=0"));
+
+  for (const selinux of [undefined, { enforcing: false, labelled: false }]) {
+    const plain = buildMenu(undefined, "L-1", { ...opts, selinux });
+    assert.deepEqual(names(plain), ["OS"]);
+    assert.deepEqual(plain.menu.entries[0].args, [
+      "root=live:CDLABEL=L-1",
+      "rd.live.image",
+      "rd.live.overlay.overlayfs=1",
+    ]);
+  }
+  // iso.yaml's own entries are the image's choice: left as they are.
+  const own = buildMenu(yaml(entry("A")), "L-1", { selinux: { enforcing: true, labelled: false } });
+  assert.deepEqual(own.menu.entries[0].args, ["root=live:CDLABEL=L-1", "rd.live.image"]);
+});

@@ -93,7 +93,7 @@ export function skelContents(format: PayloadFormat): {
 }
 
 /** The directories and all their parents below /, each once, parents first. */
-function withParents(dirs: string[]): string[] {
+export function withParents(dirs: string[]): string[] {
   const all = new Set<string>();
   for (const dir of dirs) {
     const parts = dir.split("/").filter(Boolean);

@@ -1,0 +1,79 @@
+/**
+ * Whether the live root will carry SELinux labels, and what that means for the
+ * menu: `--selinux auto` labels whenever the image has a policy and the tools
+ * can write labels; `label` insists (bad input otherwise); `off` never labels.
+ * An image whose policy enforces but whose live root is unlabelled would boot
+ * into denials: its generated entries then add enforcing=0, and the findings
+ * say why.
+ */
+import type { Findings } from "../image/findings.ts";
+import type { ImageRoot } from "../image/image_root.ts";
+import { RESTORECON_PATHS } from "./live_relabel.ts";
+import { findPolicy, type SelinuxPolicy } from "./policy.ts";
+
+export const SELINUX_MODES = ["auto", "label", "off"] as const;
+export type SelinuxOption = typeof SELINUX_MODES[number];
+
+export interface SelinuxVerdict {
+  policy?: SelinuxPolicy;
+  /** The live root is labelled from the policy. */
+  labelled: boolean;
+  /** The image's restorecon, for the relabel unit (labelled only). */
+  restorecon?: string;
+}
+
+const ITEM = "SELinux labels";
+
+export async function judgeSelinux(
+  root: ImageRoot,
+  option: SelinuxOption,
+  /** Why this host's tools cannot write labels (undefined: they can). */
+  cannotLabel: string | undefined,
+  f: Findings,
+): Promise<SelinuxVerdict> {
+  const policy = await findPolicy(root, f);
+  const where = `--selinux ${option}`;
+  if (!policy) {
+    if (option === "label") {
+      f.bad(
+        ITEM,
+        where,
+        "the image has no SELinux policy to label the live root from",
+        "install the policy in the image (/etc/selinux/config names it), or use --selinux auto",
+      );
+    }
+    return { labelled: false };
+  }
+  const unlabelled = (why: string, hint?: string, severity: "warn" | "bad" = "warn") => {
+    const effect = policy.mode === "enforcing"
+      ? "; the generated entries boot with enforcing=0"
+      : "";
+    f[severity](ITEM, where, `the live root will not be labelled: ${why}${effect}`, hint);
+    return { policy, labelled: false };
+  };
+  if (option === "off") return unlabelled("--selinux off");
+  if (cannotLabel) {
+    return unlabelled(
+      cannotLabel,
+      "run cniso from its builder image, or install squashfs-tools 4.6 or newer",
+      option === "label" ? "bad" : "warn",
+    );
+  }
+  let restorecon: string | undefined;
+  for (const p of RESTORECON_PATHS) {
+    if (await root.file(p)) {
+      restorecon = p;
+      break;
+    }
+  }
+  f.ok(ITEM, where, `the live root will be labelled from the ${policy.type} policy`);
+  if (!restorecon) {
+    f.warn(
+      ITEM,
+      RESTORECON_PATHS[0],
+      "the image has no restorecon: the live overlay's top directory keeps the label of the tmpfs below it, and an enforcing boot logs denials",
+      "install policycoreutils in the image",
+    );
+  }
+  return { policy, labelled: true, restorecon };
+}
