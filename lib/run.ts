@@ -26,12 +26,15 @@ export async function run(
     signal?: AbortSignal;
     /** Sees stdout as it comes (e.g. a progress bar), besides its tail in the result. */
     onStdout?: (text: string) => void;
+    /** The directory it runs in. */
+    cwd?: string;
   } = {},
 ): Promise<RunResult> {
   // A bare name is looked up in PATH's absolute directories only (tools.ts): never "." as root.
   const resolved = exe.includes("/") ? exe : await which(exe) ?? exe;
   const child = new Deno.Command(resolved, {
     args,
+    cwd: options.cwd,
     env: options.env,
     stdin: "null",
     stdout: "piped",

@@ -113,6 +113,7 @@ export async function runStep(
     env: pty ? { ...step.env, SHELL: "/bin/sh" } : step.env,
     signal: timeout ? AbortSignal.any([signal, timeout]) : signal,
     onStdout: report ? percentages(report) : undefined,
+    cwd: step.cwd,
   });
   signal.throwIfAborted();
   if (timeout?.aborted) {

@@ -88,6 +88,8 @@ export interface Step {
   timeoutSecs?: number;
   /** Run through this command (its arguments, then the tool's path and arguments). */
   via?: { tool: ToolName; args: string[] };
+  /** The directory it runs in (default: cniso's own). */
+  cwd?: string;
 }
 
 /** Steps shown as one line of progress. */
@@ -462,7 +464,10 @@ function eltoritoStage(files: WorkFiles): Stage {
  */
 function espStage(esp: Placement[], files: WorkFiles, sizeKiB: number, epoch: number): Stage {
   const env = { MTOOLS_SKIP_CHECK: "1", ...epochEnv(epoch) };
-  const img = files.efiboot;
+  // mtools expands the name after -i through `sh -c "echo NAME"` when it holds any of
+  // $*(){}[]\?`~: it gets a plain name in the work directory, never a path the user chose.
+  const mtools = { cwd: path.dirname(files.efiboot) };
+  const img = path.basename(files.efiboot);
   const dirs = EFI_BOOT_DIR.split("/").filter(Boolean).map((_, i, parts) =>
     `::/${parts.slice(0, i + 1).join("/")}`
   );
@@ -470,12 +475,14 @@ function espStage(esp: Placement[], files: WorkFiles, sizeKiB: number, epoch: nu
     title: "EFI boot image",
     steps: [
       tool("EFI boot image", "mkfs.fat", [
-        ...["--invariant", "-i", fatSerial(epoch), "-C", "-n", "EFIBOOT", img, `${sizeKiB}`],
+        ...["--invariant", "-i", fatSerial(epoch), "-C", "-n", "EFIBOOT", files.efiboot],
+        `${sizeKiB}`,
       ]),
-      { ...tool("EFI boot image: folders", "mmd", ["-i", img, ...dirs]), env },
+      { ...tool("EFI boot image: folders", "mmd", ["-i", img, ...dirs]), env, ...mtools },
       ...esp.map((p) => ({
         ...tool(`EFI boot image: ${p.target}`, "mcopy", ["-i", img, p.source, `::${p.target}`]),
         env,
+        ...mtools,
       })),
     ],
   };
@@ -564,9 +571,10 @@ export function formatPlan(plan: Plan, tools?: Map<ToolName, string>): string {
   const steps = planSteps(plan);
   steps.forEach((s, i) => {
     const env = Object.entries(s.env ?? {}).map(([k, v]) => `${k}=${v}`);
+    const line = [...env, ...commandLine(s, tools)].map(shellQuote).join(" ");
     out.push(
       `  ${i + 1}. ${s.title}`,
-      `     ${[...env, ...commandLine(s, tools)].map(shellQuote).join(" ")}`,
+      `     ${s.cwd ? `(cd ${shellQuote(s.cwd)} && ${line})` : line}`,
     );
   });
   out.push(`  ${steps.length + 1}. rename ${plan.tempIso} -> ${plan.output}`);

@@ -355,3 +355,38 @@ Deno.test("environment: boot-test with a TMPDIR that does not exist: exit 1, one
     await removeAll(dir);
   }
 });
+
+Deno.test("hostile (root): output paths with shell characters reach no shell: mtools gets a plain name, mksquashfs's terminal a quoted line", async () => {
+  const root = await makeTree();
+  const base = await Deno.makeTempDir({ dir: "/var/tmp", prefix: "cniso-shell-" });
+  try {
+    // Each of the characters mtools' `sh -c "echo NAME"` expands, and a command substitution.
+    const out = path.join(base, "isos-$(touch PWNED)-`touch PWNED2`-[x]-{a,b}-~-*-?-\\");
+    await Deno.mkdir(out);
+    const r = await cniso([
+      "build",
+      "--rootfs",
+      root,
+      "--no-bios",
+      "-o",
+      out,
+      "--progress",
+      "plain",
+    ], {
+      env: { PATH: Deno.env.get("PATH")! },
+    });
+    assert.equal(r.code, 0, r.stderr);
+    assert.ok([...Deno.readDirSync(out)].some((e) => e.name.endsWith(".iso")), "the ISO is there");
+    for (const dir of [base, out, Deno.cwd(), root]) {
+      for (const name of ["PWNED", "PWNED2"]) {
+        assert.ok(
+          !(await Deno.stat(path.join(dir, name)).catch(() => undefined)),
+          `${dir}/${name}`,
+        );
+      }
+    }
+  } finally {
+    await Deno.remove(base, { recursive: true });
+    await Deno.remove(root, { recursive: true });
+  }
+});
