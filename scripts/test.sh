@@ -10,5 +10,5 @@ bash scripts/setup.sh
 export NO_COLOR=1
 deno fmt --check
 deno lint
-deno check main.ts bench/bench.ts bench/boot_cost.ts
+deno check main.ts bench/bench.ts bench/boot_cost.ts bench/selinux_cost.ts
 exec deno task test "$@"

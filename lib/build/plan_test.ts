@@ -6,6 +6,7 @@ import { parseExcludes } from "./exclude.ts";
 import { formatPlan, makePlan, planSteps } from "./plan.ts";
 import { makeTree, put } from "../../testing/tree.ts";
 import type { PayloadInput } from "../payload/payload_plan.ts";
+import type { SelinuxInput } from "../selinux/selinux_plan.ts";
 
 async function planFor(
   options: {
@@ -13,6 +14,8 @@ async function planFor(
     excludes?: string[];
     rootfsType?: "erofs";
     payload?: PayloadInput;
+    selinux?: SelinuxInput;
+    dropHostLabels?: boolean;
   } = {},
   prepare: (root: string) => Promise<void> = async () => {},
 ) {
@@ -33,6 +36,8 @@ async function planFor(
     epoch: 1700000000,
     rootfsType: options.rootfsType,
     payload: options.payload,
+    selinux: options.selinux,
+    dropHostLabels: options.dropHostLabels,
   });
   await Deno.remove(root, { recursive: true });
   return { plan, root };
@@ -358,4 +363,99 @@ Deno.test("plan: a store from the host's records is staged with the payload's st
     layer,
     "--",
   ]);
+});
+
+const POLICY: SelinuxInput = {
+  policy: {
+    type: "targeted",
+    mode: "enforcing",
+    contexts: [
+      { suffix: "", file: { imagePath: "/fc", hostPath: "/img/fc", kind: "file", size: 10 } },
+      {
+        suffix: ".subs",
+        file: { imagePath: "/fc.subs", hostPath: "/img/fc.subs", kind: "file", size: 3 },
+      },
+    ],
+  },
+  restorecon: "/usr/sbin/restorecon",
+};
+
+Deno.test("plan: SELinux: labels looked up before the squashfs, which reads them and leaves the host's out; the unit in the view", async () => {
+  const { plan, root } = await planFor({ selinux: POLICY, dropHostLabels: true });
+  const titles = plan.stages.map((s) => s.title);
+  const labels = plan.stages.find((s) => s.labels)!;
+  assert.equal(labels.title, "SELinux labels (targeted policy)");
+  assert.ok(titles.indexOf(labels.title) < titles.indexOf("squashfs of the image"));
+  assert.deepEqual(labels.labels!.trees, [
+    { dir: root, at: "/" },
+    { dir: "/out/.cniso-x/payload/skel", at: "/" },
+  ]);
+  assert.deepEqual(
+    plan.copies.filter((c) => c.target.includes("selinux")).map((c) => [c.source, c.target]),
+    [["/img/fc", "/out/.cniso-x/selinux/file_contexts"], [
+      "/img/fc.subs",
+      "/out/.cniso-x/selinux/file_contexts.subs",
+    ]],
+  );
+  const squashfs = planSteps(plan).find((s) => s.tool === "mksquashfs")!;
+  const at = squashfs.args.indexOf("-xattrs-exclude");
+  assert.deepEqual(squashfs.args.slice(at, at + 4), [
+    "-xattrs-exclude",
+    "^security\\.selinux$",
+    "-pf",
+    "/out/.cniso-x/selinux/labels",
+  ]);
+  assert.equal(squashfs.args[0], "/out/.cniso-x/payload/view", "made from the view");
+  const unit = plan.writes.find((w) => w.path.endsWith("cniso-live-relabel.service"))!;
+  assert.match(unit.content, /^ExecStart=-\/usr\/sbin\/restorecon -F \/ \/run\/overlayfs /m);
+  assert.ok(
+    plan.links.some((l) => l.path.endsWith("sysinit.target.wants/cniso-live-relabel.service")),
+  );
+  assert.match(formatPlan(plan), /SELinux labels \(before the live root's step\):\n  walk /);
+});
+
+Deno.test("plan: SELinux: without a unit the image is read directly; payload layers are walked where they are bound", async () => {
+  const layer = "d".repeat(64);
+  const hostStore = {
+    dirs: [],
+    writes: [],
+    copies: [],
+    links: [],
+    binds: [{ source: `/graph/overlay/${layer}/diff`, layer }],
+  };
+  const noUnit = await planFor({ selinux: { policy: POLICY.policy } });
+  assert.equal(planSteps(noUnit.plan).find((s) => s.tool === "mksquashfs")!.args[0], noUnit.root);
+  const { plan, root } = await planFor({
+    selinux: POLICY,
+    payload: { payloads: PAYLOADS, format: "containers-storage", hostStore },
+  });
+  assert.deepEqual(plan.stages.find((s) => s.labels)!.labels!.trees, [
+    {
+      dir: `/graph/overlay/${layer}/diff`,
+      at: `/var/lib/containers/storage/overlay/${layer}/diff`,
+    },
+    { dir: "/out/.cniso-x/payload/store", at: "/var/lib/containers/storage" },
+    { dir: root, at: "/" },
+    { dir: "/out/.cniso-x/payload/skel", at: "/" },
+  ]);
+});
+
+Deno.test("plan: SELinux on EROFS: mkfs.erofs looks the labels up; unlabelled, a file_contexts of <<none>> drops the host's", async () => {
+  const { plan } = await planFor({ rootfsType: "erofs", selinux: POLICY, dropHostLabels: true });
+  assert.ok(!plan.stages.some((s) => s.labels), "no walk of cniso's own");
+  const erofs = planSteps(plan).find((s) => s.tool === "mkfs.erofs")!;
+  assert.ok(erofs.args.includes("--file-contexts=/out/.cniso-x/selinux/file_contexts"));
+  const off = await planFor({ rootfsType: "erofs", dropHostLabels: true });
+  const args = planSteps(off.plan).find((s) => s.tool === "mkfs.erofs")!.args;
+  assert.ok(args.includes("--file-contexts=/out/.cniso-x/selinux/no_labels"));
+  assert.equal(
+    off.plan.writes.find((w) => w.path.endsWith("no_labels"))?.content,
+    "/.*\t<<none>>\n",
+  );
+  const old = await planFor({ rootfsType: "erofs" });
+  assert.ok(
+    !planSteps(old.plan).find((s) => s.tool === "mkfs.erofs")!.args.some((a) =>
+      a.startsWith("--file-contexts")
+    ),
+  );
 });
