@@ -32,7 +32,7 @@ import {
 import { printable, printableLines } from "../terminal.ts";
 import { buildTools, findTool, requireTools, type ToolName } from "../tools.ts";
 import { run } from "../run.ts";
-import { cannotLabel } from "../selinux/label_tools.ts";
+import { labelCapability } from "../selinux/label_tools.ts";
 import {
   HELP_OPTION,
   IMAGE_OPTIONS,
@@ -306,6 +306,7 @@ function printPlan(
             images: plan.payload.payloads,
           }
           : null,
+        selinux: plan.selinux ?? null,
         grub_cfg: ready.grubConfig,
       }),
     );
@@ -380,18 +381,6 @@ function buildNotes(ready: NonNullable<Inspection["ready"]>, date: SourceDate): 
       new Date(date.epoch * 1000).toISOString()
     })`,
   ];
-}
-
-/**
- * What the live root's tool can do with SELinux labels: write them (else why
- * not), and leave the build host's out. A tool that is not installed (a dry
- * run) is taken to be able to.
- */
-async function labelCapability(rootfs: "squashfs" | "erofs") {
-  const exe = await findTool(rootfs === "erofs" ? "mkfs.erofs" : "mksquashfs");
-  if (!exe) return { cannot: undefined, dropHostLabels: true };
-  const cannot = await cannotLabel(rootfs, exe);
-  return { cannot, dropHostLabels: cannot === undefined };
 }
 
 /** The compressors the installed mkfs.erofs has (its help lists them). */

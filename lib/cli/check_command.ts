@@ -19,6 +19,7 @@ import {
 } from "./options.ts";
 import { judgePayloads } from "../payload/payloads.ts";
 import { requireTools } from "../tools.ts";
+import { labelCapability } from "../selinux/label_tools.ts";
 
 export const CHECK_OPTIONS = {
   ...IMAGE_OPTIONS,
@@ -65,6 +66,8 @@ async function checkWith(args: string[]): Promise<number> {
   const spec = imageOrRootfs("check", positionals, values.rootfs);
   // Options are judged before anything is mounted.
   const options = inspectOptions(values);
+  // Whether the live root will be labelled depends on this host's mksquashfs (or mkfs.erofs).
+  options.cannotLabel = (await labelCapability(options.rootfsType ?? "squashfs")).cannot;
   const payload = payloadRequest(values);
   return await withCleanup(async (cleanup, signal) => {
     const source = await openSource(spec, cleanup);

@@ -152,6 +152,14 @@ function entryFromYaml(
     }
   }
   checkLabels(args, label, at("linux"), options, warnings);
+  const off = args.find((a) => a === "enforcing=0" || a === "selinux=0");
+  if (off && options.selinux?.labelled && options.selinux.enforcing) {
+    warnings.push(
+      `${
+        at("linux")
+      }: ${off}: this entry turns SELinux off although the live root is labelled from the image's enforcing policy; drop it to boot enforcing (docs/selinux.md)`,
+    );
+  }
   return { name: raw.name, kernel, args, initrd };
 }
 

@@ -5,6 +5,7 @@
  * built with libselinux (its help lists --file-contexts).
  */
 import { run } from "../run.ts";
+import { findTool } from "../tools.ts";
 
 /** mksquashfs's version from `mksquashfs -version` ("mksquashfs version 4.6.1 (2023/03/25)"). */
 export function mksquashfsVersion(text: string): [number, number] | undefined {
@@ -36,4 +37,16 @@ export async function cannotLabel(
     : `this mksquashfs (${
       version ? version.join(".") : "version unknown"
     }) cannot write labels; squashfs-tools 4.6 and newer can`;
+}
+
+/**
+ * What the live root's tool on this host can do with SELinux labels: write
+ * them (else why not), and leave the build host's out. A tool that is not
+ * installed (a dry run, a check) is taken to be able to.
+ */
+export async function labelCapability(rootfs: "squashfs" | "erofs") {
+  const exe = await findTool(rootfs === "erofs" ? "mkfs.erofs" : "mksquashfs");
+  if (!exe) return { cannot: undefined, dropHostLabels: true };
+  const cannot = await cannotLabel(rootfs, exe);
+  return { cannot, dropHostLabels: cannot === undefined };
 }

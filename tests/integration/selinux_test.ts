@@ -128,6 +128,8 @@ Deno.test("selinux (root, podman): a mksquashfs that cannot write labels (a 4.5 
     assert.match(dry.stdout, /SELinux: the live root is not labelled/);
     assert.match(dry.stdout, /'enforcing=0'/);
     assert.doesNotMatch(dry.stdout, /xattrs-exclude|-pf/);
+    const check = await cniso(["check", image], { env });
+    assert.match(check.stdout, /SELinux labels.*will not be labelled: this mksquashfs \(4\.5\)/);
     const insist = await cniso(["build", image, "-o", out, "--selinux", "label"], { env });
     assert.equal(insist.code, 2, insist.stderr);
     assert.match(insist.stderr, /--selinux label.*cannot write labels/);
