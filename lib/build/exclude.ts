@@ -23,9 +23,11 @@ export function parseExcludes(patterns: string[]): string[] {
       throw bad("names no path inside the image (empty, '.' or '..' parts)");
     }
     // mksquashfs's exclude file reads these itself: blanks, comments, escapes, brackets, extglobs.
-    if (/^[\s#]|\s$|[\\[\]]|[+@!]\(/.test(body)) {
+    // Every extglob operator (*( ?( +( @( !( ) is one: mksquashfs matches with FNM_EXTMATCH.
+    if (/^[\s#]|\s$|[\\[\]]|[*?+@!]\(/.test(body)) {
       throw bad(
-        "uses a character mksquashfs and mkfs.erofs read differently ([ ] \\ or a leading # or blank)",
+        "uses a character mksquashfs and mkfs.erofs read differently ([ ] \\, an extended glob " +
+          "such as *(…) or ?(…), or a leading # or blank)",
       );
     }
     return anywhere ? `... ${body}` : body;

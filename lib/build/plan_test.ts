@@ -166,6 +166,8 @@ Deno.test("plan: --exclude patterns go to mksquashfs's wildcard exclude file", a
     const bad of [
       ...["/", "", "../etc", "a/../../b", "a\nb", "./var/cache", "/./x", ".", "a//b"],
       ...["usr\\", " usr", "#x", "[ab]", "+(a|b)", "... "],
+      // Extended globs: mksquashfs's fnmatch reads them, mkfs.erofs's regex would not.
+      ...["etc/*(s)ecret.key", "etc/?(s)ecret", "@(a)", "!(a)", "... *(x)"],
     ]
   ) {
     assert.throws(() => parseExcludes([bad]), /--exclude/, bad);

@@ -393,6 +393,18 @@ const cases: Case[] = [
     message: /--exclude .*uses a character mksquashfs and mkfs\.erofs read differently/,
   },
   {
+    name: "an --exclude with an extended glob (squashfs would drop the file, EROFS keep it)",
+    args: ["--exclude", "etc/*(s)ecret.key", "--rootfs-type", "erofs"],
+    code: 2,
+    message: /--exclude "etc\/\*\(s\)ecret\.key": uses a character .* an extended glob/,
+  },
+  {
+    name: "an --selinux mode that does not exist",
+    args: ["--selinux", "enforcing"],
+    code: 2,
+    message: /--selinux enforcing: expected one of auto, label, off/,
+  },
+  {
     name: "an unknown --rootfs-type",
     args: ["--rootfs-type", "ext4"],
     code: 2,
