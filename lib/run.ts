@@ -82,7 +82,8 @@ export async function runBytes(
   args: string[],
   options: { stdin?: Uint8Array; signal?: AbortSignal; maxBytes: number },
 ): Promise<{ code: number; signal?: string; stdout: Uint8Array; stderr: string; cut: boolean }> {
-  const child = new Deno.Command(exe, {
+  const resolved = exe.includes("/") ? exe : await which(exe) ?? exe;
+  const child = new Deno.Command(resolved, {
     args,
     stdin: options.stdin ? "piped" : "null",
     stdout: "piped",

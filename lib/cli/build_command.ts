@@ -16,7 +16,7 @@ import { type Cleanup, withCleanup } from "../cleanup.ts";
 import { checkWorkPath, type PayloadInput, payloadShare } from "../payload/payload_plan.ts";
 import { hostStoreFor } from "../payload/host_store.ts";
 import { mountImage, unmountImage } from "../image/podman.ts";
-import { judgePayloads, type PayloadRequest } from "../payload/payloads.ts";
+import { judgePayloads, type PayloadRequest, whiteoutFindings } from "../payload/payloads.ts";
 import { mib } from "../image/findings.ts";
 import { CnisoError, InputError } from "../errors.ts";
 import { ImageRoot } from "../image/image_root.ts";
@@ -164,6 +164,11 @@ async function buildWith(args: string[], progress: Progress): Promise<number> {
     );
     if (ready.selinux.labelled && !dryRun) {
       for (const [k, v] of await requireTools(buildTools(rootfs, false, true))) tools.set(k, v);
+    }
+    // The relabel unit puts the live root behind an overlay view: a tree's whiteouts would vanish.
+    if (ready.selinux.restorecon && settings.spec.rootfs !== undefined && !payload) {
+      const found = await whiteoutFindings(source.rootDir, "SELinux relabel unit");
+      if (found.length) throw inspectionError({ findings: found, warnings: [] });
     }
     const payloads = payload &&
       await payloadsOrThrow(payload, source, settings.spec.rootfs !== undefined, cleanup, progress);

@@ -11,7 +11,7 @@ import { CnisoError, InputError } from "../errors.ts";
 import { type Finding, Findings, mib } from "../image/findings.ts";
 import { ImageRoot } from "../image/image_root.ts";
 import { inspectImage, mountImage, unmountImage } from "../image/podman.ts";
-import { run } from "../run.ts";
+import { run, runBytes } from "../run.ts";
 import { printable } from "../terminal.ts";
 import { BOUND_IMAGES_DIR, boundImageRef, isBoundImageFile } from "./bound_images.ts";
 import { isFullyQualified, isImageReference } from "../image/image_ref.ts";
@@ -228,20 +228,25 @@ async function isEmpty(dir: string): Promise<boolean> {
 }
 
 /**
- * A --rootfs tree is read through the payload's overlay view, which would take
- * a 0/0 character device for a whiteout and hide it: such a tree is an overlay
- * layer, not a root, and is refused. (An image's mount never shows them.)
+ * A --rootfs tree is read through an overlay view (payloads, SELinux's unit),
+ * which would take a 0/0 character device for a whiteout and hide it: such a
+ * tree is an overlay layer, not a root, and is refused. (An image's mount never
+ * shows them.) Every character device is looked at, whatever its name.
  */
-export async function whiteoutFindings(rootDir: string): Promise<Finding[]> {
-  const r = await run("find", [rootDir, "-xdev", "-type", "c"]);
+export async function whiteoutFindings(rootDir: string, item = "payload view"): Promise<Finding[]> {
+  const r = await runBytes(
+    "find",
+    [rootDir, "-xdev", "-type", "c", "-exec", "stat", "--printf", "%t %T %n\\0", "{}", "+"],
+    { maxBytes: 64 * 1024 * 1024 },
+  );
   const findings = new Findings();
-  for (const file of r.stdout.split("\n").filter(Boolean).slice(0, 1000)) {
-    const info = await Deno.lstat(file).catch(() => undefined);
-    if (info?.rdev === 0) {
+  for (const record of new TextDecoder().decode(r.stdout).split("\0").filter(Boolean)) {
+    const m = /^(\w+) (\w+) ([^]*)$/.exec(record);
+    if (m && m[1] === "0" && m[2] === "0") {
       findings.bad(
-        "payload view",
-        file.slice(rootDir.length) || "/",
-        "a 0/0 character device (an overlay whiteout): the payload's view would hide it",
+        item,
+        m[3].slice(rootDir.length) || "/",
+        "a 0/0 character device (an overlay whiteout): the live root's overlay view would hide it",
         "build from a tree without whiteouts (a merged root, not a layer), or from the image itself",
       );
     }

@@ -463,6 +463,37 @@ const cases: Case[] = [
     message: /\/usr\/lib\/wh: a 0\/0 character device \(an overlay whiteout\)/,
   },
   {
+    name: "an SELinux relabel unit over a --rootfs tree that holds an overlay whiteout",
+    prepare: async (root) => {
+      await withPolicy(root, "/.*\tsystem_u:object_r:default_t:s0\n");
+      await put(root, "usr/sbin/restorecon", "#!/bin/sh\n");
+      await $`mknod ${root}/usr/lib/${"wh\nx"} c 0 0`;
+    },
+    code: 2,
+    message: /\/usr\/lib\/wh\\x0ax: a 0\/0 character device \(an overlay whiteout\)/,
+  },
+  {
+    name: "a path with a newline in a tree to be labelled",
+    prepare: async (root) => {
+      await withPolicy(root, "/.*\tsystem_u:object_r:default_t:s0\n");
+      await put(root, "etc/a\nb", "");
+    },
+    code: 2,
+    message: /a path with a newline in its name.*\/etc\/a\\x0ab[^]*--selinux off/,
+  },
+  {
+    name: "an SELinux config whose policy name leaves /etc/selinux",
+    prepare: (root) => put(root, "etc/selinux/config", "SELINUX=enforcing\nSELINUXTYPE=../../x\n"),
+    code: 2,
+    message: /\/etc\/selinux\/config: line 2: SELINUXTYPE=\.\.\/\.\.\/x is not a policy name/,
+  },
+  {
+    name: "a file_contexts whose label is not a security context",
+    prepare: (root) => withPolicy(root, "/.*\tsystem_u:object_r:x_t:s0;reboot\n"),
+    code: 2,
+    message: /file_contexts gives a label that is not a security context/,
+  },
+  {
     name: "a payload with a --rootfs file the overlay view refuses to read (root)",
     prepare: async (root) => {
       await payloadImage("payload-b");
@@ -493,6 +524,12 @@ const cases: Case[] = [
     message: /--chown me: expected UID:GID/,
   },
 ];
+
+/** An SELinux policy in the tree: its config and a file_contexts. */
+async function withPolicy(root: string, fileContexts: string) {
+  await put(root, "etc/selinux/config", "SELINUX=enforcing\nSELINUXTYPE=targeted\n");
+  await put(root, "etc/selinux/targeted/contexts/files/file_contexts", fileContexts);
+}
 
 for (const c of cases) {
   Deno.test(`corpus: ${c.name} -> exit ${c.code}`, async () => {
