@@ -4,10 +4,13 @@
  * /etc/selinux of the SELinux test image, in a read-only overlay, so the
  * desktop image itself stays as the main benchmark measures it), built with
  * `--selinux off` and `--selinux label` in turns. Prints the medians: the
- * whole build, the labels step, the squashfs step, and the ISO's bytes.
- * Needs root.
+ * whole build, the labels step, the squashfs step, and the ISO's bytes. The
+ * lookups dominate the labels step and depend on libselinux's version: they
+ * are also timed alone with this host's matchpathcon and, with
+ * `--lookup-image IMAGE` (the builder image, localhost/cniso), with that
+ * image's. Needs root.
  *
- *   deno task bench:selinux [--image REF] [--runs N] [--out DIR]
+ *   deno task bench:selinux [--image REF] [--runs N] [--lookup-image IMAGE] [--out DIR]
  */
 import $ from "dax";
 import * as path from "node:path";
@@ -19,6 +22,7 @@ const { values } = parseArgs({
   options: {
     image: { type: "string" },
     runs: { type: "string", default: "3" },
+    "lookup-image": { type: "string" },
     out: { type: "string", default: path.join(REPO, "bench/results") },
   },
 });
@@ -73,6 +77,7 @@ try {
     labelled.push(await build("label"));
   }
   const paths = Number((await $`find ${view} -printf x`.text()).length);
+  const lookups = await timeLookups();
   const result = {
     image,
     paths,
@@ -84,6 +89,7 @@ try {
       isoBytes: median(labelled, "isoBytes"),
     },
     offSquashfsSecs: median(off, "squashfsSecs"),
+    lookups,
     runs: { off, labelled },
   };
   await Deno.writeTextFile(path.join(values.out!, "selinux.json"), JSON.stringify(result, null, 2));
@@ -104,8 +110,36 @@ try {
       result.label.isoBytes - result.off.isoBytes
     } bytes (${((result.label.isoBytes / result.off.isoBytes - 1) * 100).toFixed(2)} %)`,
   );
+  for (const l of lookups) {
+    console.log(`  lookups alone (${l.where}, libselinux ${l.libselinux}): ${l.secs.toFixed(1)} s`);
+  }
 } finally {
   await $`umount ${view}`.noThrow();
   await $`podman image unmount ${image}`.quiet().noThrow();
   await Deno.remove(dir, { recursive: true });
+}
+
+/** The regular files' lookups alone, on one core, with this host's matchpathcon and an image's. */
+async function timeLookups() {
+  const list = path.join(dir, "files");
+  await Deno.writeFile(list, await $`find ${view} -type f -printf ${"/%P\\0"}`.bytes());
+  const fc = path.join(dir, "fc");
+  await Deno.mkdir(fc);
+  await $`/bin/cp ${policy}/etc/selinux/default/contexts/files/file_contexts ${fc}/`;
+  const script =
+    "dpkg-query -W -f='${Version} ' libselinux1; s=$(date +%s%N); xargs -0 -r -s 1000000 matchpathcon -N -n -m f -f /b/fc/file_contexts < /b/files | wc -l; echo $(( ($(date +%s%N) - s) / 1000000 ))";
+  const parse = (out: string, where: string) => {
+    const [version, , ms] = out.trim().split(/\s+/);
+    return { where, libselinux: version, secs: Number(ms) / 1000 };
+  };
+  const host = await $`sh -c ${script.replaceAll("/b/", `${dir}/`)}`.text();
+  const results = [parse(host, "this host")];
+  if (values["lookup-image"]) {
+    const out = await $`podman run --rm --network none -v ${dir}:/b:ro ${
+      values["lookup-image"]
+    } sh -c ${script}`
+      .text();
+    results.push(parse(out, values["lookup-image"]));
+  }
+  return results;
 }

@@ -105,7 +105,11 @@ export async function runBytes(
     for await (const chunk of child.stdout) {
       if (size + chunk.length > options.maxBytes) {
         cut = true;
-        child.kill("SIGKILL");
+        try {
+          child.kill("SIGKILL");
+        } catch {
+          // It has ended already.
+        }
         break;
       }
       chunks.push(chunk);

@@ -423,7 +423,8 @@ function squashfsStage(input: PlanInput, files: WorkFiles, exclude: boolean): St
   // mksquashfs takes the times from SOURCE_DATE_EPOCH, except the root directory's own.
   args.push("-root-time", `${input.epoch}`);
   if (exclude) args.push("-wildcards", "-ef", files.excludes);
-  if (input.dropHostLabels) args.push(...HOST_LABELS_EXCLUDED);
+  // Labels from the pseudo file and from the host cannot both be given: mksquashfs stops on that.
+  if (input.dropHostLabels || input.selinux) args.push(...HOST_LABELS_EXCLUDED);
   if (input.selinux) args.push("-pf", selinuxWork(input.workDir).pseudo);
   args.push(...mksquashfsCompressionArgs(input.compression));
   return { title, steps: [{ ...tool(title, "mksquashfs", args), env: epochEnv(input.epoch) }] };

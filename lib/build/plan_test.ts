@@ -413,7 +413,7 @@ Deno.test("plan: SELinux: labels looked up before the squashfs, which reads them
   assert.ok(
     plan.links.some((l) => l.path.endsWith("sysinit.target.wants/cniso-live-relabel.service")),
   );
-  assert.match(formatPlan(plan), /SELinux labels \(before the live root's step\):\n  walk /);
+  assert.match(formatPlan(plan), /SELinux labels \(before the live root's step\):\n {2}walk /);
 });
 
 Deno.test("plan: SELinux: without a unit the image is read directly; payload layers are walked where they are bound", async () => {

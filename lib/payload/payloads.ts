@@ -7,11 +7,11 @@
  */
 import * as path from "node:path";
 import type { Cleanup } from "../cleanup.ts";
-import { CnisoError, InputError } from "../errors.ts";
+import { CnisoError, InputError, ToolError } from "../errors.ts";
 import { type Finding, Findings, mib } from "../image/findings.ts";
 import { ImageRoot } from "../image/image_root.ts";
 import { inspectImage, mountImage, unmountImage } from "../image/podman.ts";
-import { run, runBytes } from "../run.ts";
+import { runBytes } from "../run.ts";
 import { printable } from "../terminal.ts";
 import { BOUND_IMAGES_DIR, boundImageRef, isBoundImageFile } from "./bound_images.ts";
 import { isFullyQualified, isImageReference } from "../image/image_ref.ts";
@@ -201,7 +201,7 @@ export async function roomFindings(rootDir: string, format: PayloadFormat): Prom
 }
 
 /** What in the image stands where `added` would go, or undefined. Never follows a symlink. */
-async function obstacle(rootDir: string, added: string): Promise<string | undefined> {
+export async function obstacle(rootDir: string, added: string): Promise<string | undefined> {
   const parts = added.split("/").filter(Boolean);
   for (let i = 1; i <= parts.length; i++) {
     const at = "/" + parts.slice(0, i).join("/");
@@ -239,6 +239,12 @@ export async function whiteoutFindings(rootDir: string, item = "payload view"): 
     [rootDir, "-xdev", "-type", "c", "-exec", "stat", "--printf", "%t %T %n\\0", "{}", "+"],
     { maxBytes: 64 * 1024 * 1024 },
   );
+  if (r.code !== 0 || r.cut) {
+    throw new ToolError(
+      `could not list the character devices of ${printable(rootDir)} (find exit code ${r.code})`,
+      printable(r.stderr.trim().split("\n").slice(-5).join("\n")) || undefined,
+    );
+  }
   const findings = new Findings();
   for (const record of new TextDecoder().decode(r.stdout).split("\0").filter(Boolean)) {
     const m = /^(\w+) (\w+) ([^]*)$/.exec(record);

@@ -33,8 +33,14 @@ export interface LabelStats {
   none: number;
 }
 
-/** A walk's output is a few dozen bytes a path: this is tens of millions of paths. */
-const MAX_LISTING = 2 * 1024 * 1024 * 1024 - 1;
+/** A walk's output is a few dozen bytes a path; the paths themselves are bounded below. */
+const MAX_LISTING = 1024 * 1024 * 1024;
+/** A desktop image has a few hundred thousand paths; millions would exhaust the build's memory. */
+export const MAX_PATHS = 5_000_000;
+/** Longer than Linux's PATH_MAX: no live system could open it (and mksquashfs's lines are 16 KiB). */
+const MAX_PATH_BYTES = 4096;
+/** matchpathcon runs at once, at most. */
+const MAX_RUNS = 8;
 /** matchpathcon's arguments per run (xargs -s): fewer runs, each reading file_contexts once. */
 const ARGS_BYTES = "1000000";
 
@@ -49,6 +55,23 @@ export async function writeLabels(
   signal: AbortSignal,
 ): Promise<LabelStats> {
   const entries = await liveRootEntries(job.trees, tools.get("find")!, signal);
+  const long = entries.find((e) => e.path.length > MAX_PATH_BYTES);
+  if (long) {
+    throw new InputError(
+      `the image has a path longer than ${MAX_PATH_BYTES} bytes, which no live system can open: ${
+        printable(new TextDecoder().decode(long.path.subarray(0, 200)))
+      }…`,
+      "shorten it, or leave it out with --exclude",
+    );
+  }
+  const odd = entries.find((e) => !(TYPES as readonly string[]).includes(e.type));
+  if (odd) {
+    throw new ToolError(
+      `find reported an entry of unknown type ${JSON.stringify(odd.type)}: ${
+        printable(new TextDecoder().decode(odd.path))
+      }`,
+    );
+  }
   const newline = entries.find((e) => e.path.includes(0x0a));
   if (newline) {
     throw new InputError(
@@ -111,6 +134,12 @@ async function liveRootEntries(
       if (seen.has(key)) continue;
       seen.add(key);
       out.push({ path, type });
+      if (out.length > MAX_PATHS) {
+        throw new InputError(
+          `the live root has more than ${MAX_PATHS} paths to label`,
+          "build with --selinux off, or leave paths out with --exclude",
+        );
+      }
     }
   }
   return out;
@@ -131,14 +160,20 @@ async function lookUp(
   tools: Map<ToolName, string>,
   signal: AbortSignal,
 ): Promise<string[]> {
-  const n = Math.max(
-    1,
-    Math.min(navigator.hardwareConcurrency, Math.ceil(entries.length / MIN_CHUNK)),
-  );
+  const cores = Math.min(navigator.hardwareConcurrency, MAX_RUNS);
+  const n = Math.max(1, Math.min(cores, Math.ceil(entries.length / MIN_CHUNK)));
   const size = Math.ceil(entries.length / n);
   const chunks = Array.from({ length: n }, (_, i) => entries.slice(i * size, (i + 1) * size));
+  // One failing run stops the others.
+  const stop = new AbortController();
+  const both = AbortSignal.any([signal, stop.signal]);
   const results = await Promise.all(
-    chunks.map((chunk) => lookUpChunk(chunk, type, contexts, tools, signal)),
+    chunks.map((chunk) =>
+      lookUpChunk(chunk, type, contexts, tools, both).catch((e) => {
+        stop.abort();
+        throw e;
+      })
+    ),
   );
   return results.flat();
 }

@@ -12,7 +12,7 @@ import type { ImageRoot, Resolved } from "../image/image_root.ts";
 
 export const SELINUX_CONFIG = "/etc/selinux/config";
 /** Fedora's file_contexts is about 0.5 MiB; its .homedirs less. */
-export const MAX_CONTEXTS_FILE = 32 * 1024 * 1024;
+export const MAX_CONTEXTS_FILE = 8 * 1024 * 1024;
 const MAX_CONFIG = 64 * 1024;
 
 /** The files libselinux's file backend reads besides file_contexts itself. */

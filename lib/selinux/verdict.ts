@@ -6,9 +6,10 @@
  * into denials: its generated entries then add enforcing=0, and the findings
  * say why.
  */
-import type { Findings } from "../image/findings.ts";
+import { Findings } from "../image/findings.ts";
 import type { ImageRoot } from "../image/image_root.ts";
-import { RESTORECON_PATHS } from "./live_relabel.ts";
+import { RELABEL_UNIT, RELABEL_WANTS, RESTORECON_PATHS } from "./live_relabel.ts";
+import { obstacle } from "../payload/payloads.ts";
 import { findPolicy, type SelinuxPolicy } from "./policy.ts";
 
 export const SELINUX_MODES = ["auto", "label", "off"] as const;
@@ -31,7 +32,12 @@ export async function judgeSelinux(
   cannotLabel: string | undefined,
   f: Findings,
 ): Promise<SelinuxVerdict> {
-  const policy = await findPolicy(root, f);
+  // With --selinux off a broken policy stops nothing: its problems are warnings.
+  const pf = new Findings();
+  const policy = await findPolicy(root, pf);
+  for (const x of pf.list) {
+    f.list.push(option === "off" && x.severity === "error" ? { ...x, severity: "warning" } : x);
+  }
   const where = `--selinux ${option}`;
   if (!policy) {
     if (option === "label") {
@@ -67,7 +73,19 @@ export async function judgeSelinux(
     }
   }
   f.ok(ITEM, where, `the live root will be labelled from the ${policy.type} policy`);
-  if (!restorecon) {
+  for (const p of [RELABEL_UNIT, RELABEL_WANTS]) {
+    const problem = restorecon && await obstacle(root.root, p);
+    if (problem) {
+      f.warn(
+        ITEM,
+        p,
+        `cniso's relabel unit cannot be added (${problem}): the live overlay's top directory keeps the label of the tmpfs below it`,
+        "leave that path free in the image",
+      );
+      restorecon = undefined;
+    }
+  }
+  if (!restorecon && !f.list.some((x) => x.detail.startsWith("cniso's relabel unit"))) {
     f.warn(
       ITEM,
       RESTORECON_PATHS[0],

@@ -16,8 +16,15 @@ const cache = new IsoCache("cniso-selinux-isos-");
 /** The report of the images' cniso-selinux-report.service: enforcing, / labelled, on the overlay. */
 const ENFORCING = "CNISO-SELINUX: enforce=1 root=system_u:object_r:root_t:s0 LiveOS_rootfs overlay";
 
-/** Denials whose target is a path without its label: unlabelled, or the overlay's tmpfs. */
-const LABEL_DENIAL = /avc: +denied .* tcontext=\S+:(unlabeled_t|file_t|tmpfs_t|default_t):/;
+/**
+ * Denials whose target is a path without its label: unlabelled anywhere, or the
+ * overlay's own directories with their tmpfs's label (the live root, seen on the
+ * overlay; its upper and work directories in /run).
+ */
+const LABEL_DENIAL = new RegExp(
+  String.raw`avc: +denied .* (tcontext=\S+:(unlabeled_t|file_t|default_t):` +
+    String.raw`|(dev="overlay"|name="(overlayfs|ovlwork)") .*tcontext=\S+:tmpfs_t:)`,
+);
 
 async function bootLogged(iso: string, args: string[]) {
   const log = await Deno.makeTempFile({ prefix: "cniso-selinux-serial-" });
