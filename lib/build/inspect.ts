@@ -30,6 +30,8 @@ export interface InspectOptions extends DiscoverOptions {
   selinux?: SelinuxOption;
   /** Why this host's tools cannot write labels (undefined: they can). */
   cannotLabel?: string;
+  /** cniso may mount the view that adds its files to the live root (default: yes). */
+  canMount?: boolean;
 }
 
 export interface Inspection {
@@ -77,7 +79,13 @@ export async function inspect(
   const label = judgeLabel(parsed, contract, findings);
   if (label === undefined) return { findings, warnings };
   const sf = new Findings();
-  const selinux = await judgeSelinux(root, options.selinux ?? "auto", options.cannotLabel, sf);
+  const selinux = await judgeSelinux(
+    root,
+    options.selinux ?? "auto",
+    options.cannotLabel,
+    sf,
+    options.canMount ?? true,
+  );
   findings.push(...sf.list);
   if (sf.failed) return { findings, warnings };
 

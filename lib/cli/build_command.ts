@@ -158,7 +158,7 @@ async function buildWith(args: string[], progress: Progress): Promise<number> {
     signal.throwIfAborted();
     const ready = await inspectOrThrow(
       source,
-      { ...inspectOptions(values), cannotLabel: labels.cannot },
+      { ...inspectOptions(values), cannotLabel: labels.cannot, canMount: labels.canMount },
       progress,
       signal,
     );

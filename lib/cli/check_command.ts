@@ -67,7 +67,9 @@ async function checkWith(args: string[]): Promise<number> {
   // Options are judged before anything is mounted.
   const options = inspectOptions(values);
   // Whether the live root will be labelled depends on this host's mksquashfs (or mkfs.erofs).
-  options.cannotLabel = (await labelCapability(options.rootfsType ?? "squashfs")).cannot;
+  const capability = await labelCapability(options.rootfsType ?? "squashfs");
+  options.cannotLabel = capability.cannot;
+  options.canMount = capability.canMount;
   const payload = payloadRequest(values);
   return await withCleanup(async (cleanup, signal) => {
     const source = await openSource(spec, cleanup);

@@ -45,8 +45,23 @@ export async function cannotLabel(
  * installed (a dry run, a check) is taken to be able to.
  */
 export async function labelCapability(rootfs: "squashfs" | "erofs") {
+  const canMount = await canMountView();
   const exe = await findTool(rootfs === "erofs" ? "mkfs.erofs" : "mksquashfs");
-  if (!exe) return { cannot: undefined, dropHostLabels: true };
+  if (!exe) return { cannot: undefined, dropHostLabels: true, canMount };
   const cannot = await cannotLabel(rootfs, exe);
-  return { cannot, dropHostLabels: cannot === undefined };
+  return { cannot, dropHostLabels: cannot === undefined, canMount };
+}
+
+/**
+ * Whether cniso may mount the view that adds its own files to the live root
+ * (a private mount namespace: root with CAP_SYS_ADMIN; not in an
+ * unprivileged container).
+ */
+export async function canMountView(): Promise<boolean> {
+  const unshare = await findTool("unshare");
+  if (!unshare) return false;
+  const r = await run(unshare, ["--mount", "--propagation", "private", "true"], {
+    signal: AbortSignal.timeout(30_000),
+  }).catch(() => undefined);
+  return r?.code === 0;
 }

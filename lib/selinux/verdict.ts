@@ -31,6 +31,8 @@ export async function judgeSelinux(
   /** Why this host's tools cannot write labels (undefined: they can). */
   cannotLabel: string | undefined,
   f: Findings,
+  /** cniso may mount the view its relabel unit is added through. */
+  canMount = true,
 ): Promise<SelinuxVerdict> {
   // With --selinux off a broken policy stops nothing: its problems are warnings.
   const pf = new Findings();
@@ -73,6 +75,15 @@ export async function judgeSelinux(
     }
   }
   f.ok(ITEM, where, `the live root will be labelled from the ${policy.type} policy`);
+  if (restorecon && !canMount) {
+    f.warn(
+      ITEM,
+      RELABEL_UNIT,
+      "cniso's relabel unit cannot be added without mount rights: the live overlay's top directory keeps the label of the tmpfs below it, and an enforcing boot logs denials",
+      "build as root with mount rights (the builder image: --privileged)",
+    );
+    restorecon = undefined;
+  }
   for (const p of [RELABEL_UNIT, RELABEL_WANTS]) {
     const problem = restorecon && await obstacle(root.root, p);
     if (problem) {

@@ -153,6 +153,29 @@ Deno.test("builder image (root, podman): unprivileged mode with --rootfs on an i
   }
 });
 
+Deno.test("builder image (root, podman): unprivileged mode labels an SELinux image's live root (mksquashfs 4.6, matchpathcon inside); no mount rights, so no relabel unit, and it says so", async () => {
+  const image = await testImage("selinux");
+  const cniso = await builderImage();
+  const out = await Deno.makeTempDir({ dir: "/var/tmp", prefix: "cniso-builder-selinux-" });
+  try {
+    const r =
+      await $`podman run --rm --mount type=image,source=${image},destination=/image -v ${out}:/output ${cniso} --rootfs /image --progress plain`
+        .stdout("piped").stderr("piped").noThrow();
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /SELinux: \d+ paths labelled/);
+    assert.match(r.stderr, /relabel unit cannot be added without mount rights/);
+    const iso = `${out}/CNISO-SELINUX.iso`;
+    await $`xorriso -osirrox on -indev ${iso} -extract /LiveOS/squashfs.img ${out}/sq.img`.quiet();
+    await $`unsquashfs -q -no-progress -d ${out}/root ${out}/sq.img`.quiet();
+    const label = (p: string) =>
+      $`getfattr -h --only-values -n security.selinux ${out}/root${p}`.text();
+    assert.match(await label("/etc/shadow"), /^system_u:object_r:shadow_t:s0/);
+    assert.match(await label("/"), /^system_u:object_r:root_t:s0/);
+  } finally {
+    await Deno.remove(out, { recursive: true });
+  }
+});
+
 Deno.test("deno task compile fails with a clear message, not a hang, when Deno's server is unreachable", async () => {
   const out = await Deno.makeTempDir();
   try {
