@@ -48,10 +48,13 @@ export async function liveRootBytes(iso: string): Promise<number> {
 async function planFor(image: string, root: string, work: string, compression: string) {
   const { ready } = await inspect(new ImageRoot(root), {});
   if (!ready) throw new Error(`${image} does not pass cniso's checks`);
+  // The desktop image has no SELinux policy: nothing to label; the host's labels left out, as cniso does.
+  const { selinux: _none, ...pieces } = ready;
   return makePlan({
     image,
     rootDir: root,
-    ...ready,
+    ...pieces,
+    dropHostLabels: true,
     output: path.join(work, "out.iso"),
     workDir: work,
     compression: parseCompression(compression),
