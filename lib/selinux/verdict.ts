@@ -67,6 +67,21 @@ export async function judgeSelinux(
       option === "label" ? "bad" : "warn",
     );
   }
+  f.ok(ITEM, where, `the live root will be labelled from the ${policy.type} policy`);
+  return { policy, labelled: true, restorecon: await relabelUnit(root, canMount, f) };
+}
+
+/**
+ * The image's restorecon for cniso's relabel unit (live_relabel.ts), or
+ * undefined, with a warning, when the unit cannot be added: no restorecon,
+ * no mount rights for the view, or the image's own files where it goes.
+ */
+async function relabelUnit(
+  root: ImageRoot,
+  canMount: boolean,
+  f: Findings,
+): Promise<string | undefined> {
+  const without = "the live overlay's top directory keeps the label of the tmpfs below it";
   let restorecon: string | undefined;
   for (const p of RESTORECON_PATHS) {
     if (await root.file(p)) {
@@ -74,35 +89,35 @@ export async function judgeSelinux(
       break;
     }
   }
-  f.ok(ITEM, where, `the live root will be labelled from the ${policy.type} policy`);
-  if (restorecon && !canMount) {
+  if (!restorecon) {
+    f.warn(
+      ITEM,
+      RESTORECON_PATHS[0],
+      `the image has no restorecon: ${without}, and an enforcing boot logs denials`,
+      "install policycoreutils in the image",
+    );
+    return undefined;
+  }
+  if (!canMount) {
     f.warn(
       ITEM,
       RELABEL_UNIT,
-      "cniso's relabel unit cannot be added without mount rights: the live overlay's top directory keeps the label of the tmpfs below it, and an enforcing boot logs denials",
+      `cniso's relabel unit cannot be added without mount rights: ${without}, and an enforcing boot logs denials`,
       "build as root with mount rights (the builder image: --privileged)",
     );
-    restorecon = undefined;
+    return undefined;
   }
   for (const p of [RELABEL_UNIT, RELABEL_WANTS]) {
-    const problem = restorecon && await obstacle(root.root, p);
+    const problem = await obstacle(root.root, p);
     if (problem) {
       f.warn(
         ITEM,
         p,
-        `cniso's relabel unit cannot be added (${problem}): the live overlay's top directory keeps the label of the tmpfs below it`,
+        `cniso's relabel unit cannot be added (${problem}): ${without}`,
         "leave that path free in the image",
       );
-      restorecon = undefined;
+      return undefined;
     }
   }
-  if (!restorecon && !f.list.some((x) => x.detail.startsWith("cniso's relabel unit"))) {
-    f.warn(
-      ITEM,
-      RESTORECON_PATHS[0],
-      "the image has no restorecon: the live overlay's top directory keeps the label of the tmpfs below it, and an enforcing boot logs denials",
-      "install policycoreutils in the image",
-    );
-  }
-  return { policy, labelled: true, restorecon };
+  return restorecon;
 }
