@@ -21,3 +21,12 @@ export async function fakePath(replace: Record<string, string | null>): Promise<
   }
   return dir;
 }
+
+/**
+ * A stand-in that sleeps instead of working, found by its command line: it
+ * answers `mksquashfs -version` as squashfs-tools 4.6 does (cniso asks before
+ * building), and sleeps for everything else.
+ */
+export function sleeperScript(sleeper: string): string {
+  return `case "$1" in -version) echo "mksquashfs version 4.6.1 (2023/03/25)"; exit 0 ;; esac\nexec ${sleeper}`;
+}

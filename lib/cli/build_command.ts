@@ -151,9 +151,9 @@ async function buildWith(args: string[], progress: Progress): Promise<number> {
   if (rootfs === "erofs" && !dryRun) {
     checkErofsCompression(compression, await installedErofsCompressors(tools.get("mkfs.erofs")!));
   }
-  const labels = await labelCapability(rootfs);
-
   return await withCleanup(async (cleanup, signal) => {
+    // Asks the tools (mksquashfs -version, unshare): a signal meanwhile ends the build as any other.
+    const labels = await labelCapability(rootfs, signal);
     const source = await openSource(settings.spec, cleanup);
     signal.throwIfAborted();
     const ready = await inspectOrThrow(

@@ -22,8 +22,10 @@ export function mksquashfsLabels(version: [number, number] | undefined): boolean
 export async function cannotLabel(
   rootfsType: "squashfs" | "erofs",
   exe: string,
+  stop?: AbortSignal,
 ): Promise<string | undefined> {
-  const signal = AbortSignal.timeout(30_000);
+  const timeout = AbortSignal.timeout(30_000);
+  const signal = stop ? AbortSignal.any([stop, timeout]) : timeout;
   if (rootfsType === "erofs") {
     const r = await run(exe, ["--help"], { signal });
     return /--file-contexts/.test(r.stdout + r.stderr)
@@ -31,6 +33,7 @@ export async function cannotLabel(
       : "this mkfs.erofs was built without SELinux support (no --file-contexts)";
   }
   const r = await run(exe, ["-version"], { signal });
+  stop?.throwIfAborted();
   const version = mksquashfsVersion(r.stdout + r.stderr);
   return mksquashfsLabels(version)
     ? undefined
@@ -44,11 +47,11 @@ export async function cannotLabel(
  * them (else why not), and leave the build host's out. A tool that is not
  * installed (a dry run, a check) is taken to be able to.
  */
-export async function labelCapability(rootfs: "squashfs" | "erofs") {
+export async function labelCapability(rootfs: "squashfs" | "erofs", stop?: AbortSignal) {
   const canMount = await canMountView();
   const exe = await findTool(rootfs === "erofs" ? "mkfs.erofs" : "mksquashfs");
   if (!exe) return { cannot: undefined, dropHostLabels: true, canMount };
-  const cannot = await cannotLabel(rootfs, exe);
+  const cannot = await cannotLabel(rootfs, exe, stop);
   return { cannot, dropHostLabels: cannot === undefined, canMount };
 }
 

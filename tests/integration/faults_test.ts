@@ -14,7 +14,7 @@ import {
   testImage,
   waitForProcess,
 } from "../../testing/images.ts";
-import { fakePath } from "../../testing/fake_tools.ts";
+import { fakePath, sleeperScript } from "../../testing/fake_tools.ts";
 import { report } from "../../testing/iso_inspect.ts";
 import { makeTree, put } from "../../testing/tree.ts";
 
@@ -97,7 +97,7 @@ for (
     const image = await testImage("live");
     // A duration no other process has, so the sleeper is found by its command line.
     const sleeper = `sleep 120.${Math.floor(Math.random() * 1e6)}`;
-    const bin = await fakePath({ [tool]: `exec ${sleeper}` });
+    const bin = await fakePath({ [tool]: sleeperScript(sleeper) });
     const out = await Deno.makeTempDir({ prefix: "cniso-signal-" });
     try {
       // The sleeper shadows the real tool; podman still finds what it needs.
@@ -128,7 +128,7 @@ Deno.test("fault (root, podman): SIGINT while mksquashfs reads a payload's view:
   const image = await testImage("live");
   const payload = await payloadImage("payload-b");
   const sleeper = `sleep 120.${Math.floor(Math.random() * 1e6)}`;
-  const bin = await fakePath({ mksquashfs: `exec ${sleeper}` });
+  const bin = await fakePath({ mksquashfs: sleeperScript(sleeper) });
   const out = await Deno.makeTempDir({ prefix: "cniso-signal-" });
   try {
     const child = spawnCniso(["build", image, "-o", out, "--payload", payload], {

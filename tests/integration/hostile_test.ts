@@ -9,7 +9,7 @@
 import $ from "dax";
 import assert from "node:assert/strict";
 import * as path from "node:path";
-import { fakePath } from "../../testing/fake_tools.ts";
+import { fakePath, sleeperScript } from "../../testing/fake_tools.ts";
 import {
   cniso,
   noInternalError,
@@ -231,7 +231,7 @@ Deno.test("hostile (root): a build killed with SIGKILL leaves its work directory
   const root = await makeTree();
   const out = await Deno.makeTempDir({ prefix: "cniso-stale-" });
   const sleeper = `sleep 120.${Math.floor(Math.random() * 1e6)}`;
-  const bin = await fakePath({ mksquashfs: `exec ${sleeper}` });
+  const bin = await fakePath({ mksquashfs: sleeperScript(sleeper) });
   try {
     const child = spawnCniso(["build", "--rootfs", root, "--no-bios", "-o", `${out}/x.iso`], {
       PATH: `${bin}:/usr/sbin:/usr/bin:/sbin:/bin`,
