@@ -22,6 +22,10 @@ export const TOOLS = {
   find: { names: ["find"], debian: "findutils", fedora: "findutils" },
   xargs: { names: ["xargs"], debian: "findutils", fedora: "findutils" },
   matchpathcon: { names: ["matchpathcon"], debian: "selinux-utils", fedora: "libselinux-utils" },
+  // Optional: the Secure Boot chain's prediction (secure_boot/).
+  sbverify: { names: ["sbverify"], debian: "sbsigntool", fedora: "sbsigntools" },
+  sbattach: { names: ["sbattach"], debian: "sbsigntool", fedora: "sbsigntools" },
+  openssl: { names: ["openssl"], debian: "openssl", fedora: "openssl" },
   // Optional: a terminal for mksquashfs's progress bar (executor.ts).
   script: { names: ["script"], debian: "bsdutils", fedora: "util-linux" },
   "grub-mkimage": {

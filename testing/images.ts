@@ -67,7 +67,9 @@ export type TestImageName =
   | "kernels"
   | "payload-live"
   | "mediacheck"
-  | "selinux";
+  | "selinux"
+  | "sb-traps"
+  | "hostonly";
 
 /** A test image from tests/fixtures/images/<name>, built on the example image. */
 export function testImage(name: TestImageName): Promise<string> {

@@ -31,6 +31,8 @@ export interface BootOptions {
   cpu?: string;
   screenshot?: string;
   serialLog?: string;
+  /** OVMF's variable store to start from (else the firmware's default one). */
+  ovmfVars?: string;
   qemu: string;
   xorriso: string;
   /** Progress lines (phases, the fallback) go here. */

@@ -45,6 +45,8 @@ export const BOOTLOADER_FAILURES: RegExp[] = [
 
 /** Signs that the booted system will not get further. */
 export const SYSTEM_FAILURES: RegExp[] = [
+  // The firmware refused the medium's bootloader (Secure Boot: no db entry vouches for shim).
+  /BdsDxe: failed to load Boot\S* .*: (Access Denied|Security Violation)/,
   /Kernel panic/,
   // dracut gave up (e.g. "FATAL: CD check failed!"), or the system halted or powered off.
   /dracut: FATAL:|dracut: Refusing to continue|reboot: System halted|reboot: Power down/,

@@ -34,6 +34,8 @@ export interface SessionOptions
   monitor: MonitorOptions;
   /** Where QEMU writes the screenshot, and the name the user gave. */
   screenshot?: { write: string; shown: string };
+  /** --ovmf-vars: the variable store to copy instead of the firmware's default. */
+  ovmfVars?: string;
   /** Where --serial-log text goes (opened by the caller; shared by the attempts). */
   serialLog?: Deno.FsFile;
   log: (line: string) => void;
@@ -66,7 +68,7 @@ async function session(options: SessionOptions, cleanup: Cleanup, signal: AbortS
   cleanup.defer("remove the boot test's files", () => Deno.remove(dir, { recursive: true }));
   const setup = {
     ...options,
-    ...(await firmwareFiles(options.firmware, dir)),
+    ...(await firmwareFiles(options.firmware, dir, options.ovmfVars)),
     serialPipe: path.join(dir, "serial"),
     qmpPipe: path.join(dir, "qmp"),
   };
@@ -225,12 +227,12 @@ function startQemu(exe: string, args: string[], cleanup: Cleanup): Qemu {
 }
 
 /** OVMF's code file and a private copy of its variable store (the firmware writes to it). */
-async function firmwareFiles(firmware: Firmware, dir: string) {
+async function firmwareFiles(firmware: Firmware, dir: string, varsFile?: string) {
   if (firmware === "bios") return {};
   for (const [code, vars] of OVMF[firmware]) {
-    if (await exists(code) && await exists(vars)) {
+    if (await exists(code) && await exists(varsFile ?? vars)) {
       const ovmfVars = path.join(dir, "OVMF_VARS.fd");
-      await Deno.copyFile(vars, ovmfVars);
+      await Deno.copyFile(varsFile ?? vars, ovmfVars);
       return { ovmfCode: code, ovmfVars };
     }
   }

@@ -23,6 +23,8 @@ import { judgeSelinux, type SelinuxOption, type SelinuxVerdict } from "../selinu
 
 export interface InspectOptions extends DiscoverOptions {
   allowLabelMismatch?: boolean;
+  /** --accept-initramfs: build_prediction's initramfs errors become warnings. */
+  acceptInitramfs?: boolean;
   noExtraEntries?: boolean;
   /** The live root's file system: EROFS is judged against the image's dracut and kernels. */
   rootfsType?: "squashfs" | "erofs";

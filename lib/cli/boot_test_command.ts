@@ -16,6 +16,14 @@ export const BOOT_TEST_OPTIONS = {
       "Microsoft's keys (default: bios)",
     ],
   },
+  "ovmf-vars": {
+    type: "string",
+    value: "FILE",
+    help: [
+      "uefi, uefi-secure: start from this OVMF variable store (a",
+      "key database of your own, e.g. made with virt-fw-vars)",
+    ],
+  },
   media: {
     type: "string",
     value: "cd|usb",
@@ -156,7 +164,24 @@ function bootRequest(values: Values, positionals: string[]) {
     cpu: values.cpu,
     screenshot: values.screenshot,
     serialLog: values["serial-log"],
+    ovmfVars: ovmfVars(values["ovmf-vars"], values.firmware),
   };
+}
+
+/** --ovmf-vars: a readable regular file, and only with an OVMF firmware. */
+function ovmfVars(file: string | undefined, firmware: string | undefined): string | undefined {
+  if (file === undefined) return undefined;
+  if (firmware !== "uefi" && firmware !== "uefi-secure") {
+    throw new InputError("--ovmf-vars needs --firmware uefi or uefi-secure");
+  }
+  let info: Deno.FileInfo;
+  try {
+    info = Deno.statSync(file);
+  } catch (e) {
+    throw new InputError(`--ovmf-vars ${file}: ${(e as Error).message}`);
+  }
+  if (!info.isFile) throw new InputError(`--ovmf-vars ${file}: not a regular file`);
+  return file;
 }
 
 /** PASS with the time, or FAIL with the reason, the last phase and the console's last lines. */

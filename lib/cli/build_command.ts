@@ -20,7 +20,7 @@ import { judgePayloads, type PayloadRequest, whiteoutFindings } from "../payload
 import { mib } from "../image/findings.ts";
 import { CnisoError, InputError } from "../errors.ts";
 import { ImageRoot } from "../image/image_root.ts";
-import { initramfsWarning } from "../image/initramfs.ts";
+import { judgeMedium, predictBoot } from "../build/boot_prediction.ts";
 import { type ImageSource, openSource } from "../image/image_source.ts";
 import {
   makeProgress,
@@ -280,7 +280,18 @@ async function inspectOrThrow(
   progress: Progress,
   signal: AbortSignal,
 ): Promise<NonNullable<Inspection["ready"]>> {
-  const inspection = await inspect(new ImageRoot(source.rootDir), options, signal);
+  const root = new ImageRoot(source.rootDir);
+  const inspection = await inspect(root, options, signal);
+  // Before anything heavy: an initramfs that cannot boot the ISO stops the build (exit 2).
+  if (inspection.ready) {
+    inspection.findings.push(
+      ...await predictBoot(root, inspection.ready.contract, {
+        rootfsType: options.rootfsType ?? "squashfs",
+        acceptInitramfs: options.acceptInitramfs,
+      }, signal),
+    );
+    if (inspection.findings.some((f) => f.severity === "error")) inspection.ready = undefined;
+  }
   for (const f of inspection.findings.filter((f) => f.severity === "warning")) {
     progress.warning(`${f.where}: ${f.detail}`);
   }
@@ -322,7 +333,7 @@ function printPlan(
   return 0;
 }
 
-/** Runs the plan with progress; reports the initramfs check and the ISO. */
+/** Runs the plan with progress; reports the ISO (and a medium it may not fit). */
 async function runPlan(
   plan: Plan,
   ready: NonNullable<Inspection["ready"]>,
@@ -340,12 +351,10 @@ async function runPlan(
   const { progress } = options;
   progress.note(`building ${plan.output} from ${plan.image} (label ${plan.label})`);
   for (const note of options.notes) progress.note(note);
-  // Looking inside the initramfs takes a second: do it while the tools run.
-  const initramfsCheck = initramfsWarning(ready.contract, options.signal).catch(() => undefined);
   progress.total = progressSteps(plan);
   const bytes = await execute(plan, options);
-  const warning = await initramfsCheck;
-  if (warning) progress.warning(warning);
+  const medium = judgeMedium(bytes, false);
+  if (medium.severity === "warning") progress.warning(`${medium.detail}; ${medium.hint}`);
   if (plan.payload) progress.note(payloadSummary(plan.payload, bytes, options.imageBytes));
   progress.result({ iso: plan.output, bytes, label: plan.label });
 }

@@ -5,7 +5,8 @@ import { CnisoError } from "../errors.ts";
 import type { Finding } from "../image/contract.ts";
 import { ImageRoot } from "../image/image_root.ts";
 import { openSource } from "../image/image_source.ts";
-import { initramfsWarning } from "../image/initramfs.ts";
+import { judgeMedium, predictBoot } from "../build/boot_prediction.ts";
+import { run } from "../run.ts";
 import { printable } from "../terminal.ts";
 import {
   HELP_OPTION,
@@ -74,7 +75,15 @@ async function checkWith(args: string[]): Promise<number> {
   return await withCleanup(async (cleanup, signal) => {
     const source = await openSource(spec, cleanup);
     const result = await inspect(new ImageRoot(source.rootDir), options, signal);
-    if (result.ready) result.findings.push(await initramfsFinding(result.ready, signal));
+    if (result.ready) {
+      const predicted = await predictBoot(new ImageRoot(source.rootDir), result.ready.contract, {
+        rootfsType: options.rootfsType ?? "squashfs",
+        acceptInitramfs: options.acceptInitramfs,
+      }, signal);
+      result.findings.push(...predicted);
+      const bytes = await treeBytes(source.rootDir, signal);
+      if (bytes !== undefined) result.findings.push(judgeMedium(bytes, true));
+    }
     if (payload) {
       const podman = (await requireTools(["podman"])).get("podman")!;
       const isTree = spec.rootfs !== undefined;
@@ -103,23 +112,6 @@ async function checkWith(args: string[]): Promise<number> {
   });
 }
 
-async function initramfsFinding(
-  ready: NonNullable<Inspection["ready"]>,
-  signal: AbortSignal,
-): Promise<Finding> {
-  const where = ready.contract.initramfs.imagePath;
-  const warning = await initramfsWarning(ready.contract, signal);
-  return warning
-    ? {
-      item: "initramfs",
-      severity: "warning",
-      where,
-      detail: "no dmsquash-live found inside",
-      hint: warning,
-    }
-    : { item: "initramfs", severity: "ok", where, detail: "has dracut's dmsquash-live" };
-}
-
 /** `check --json`: the findings as one document (schema in README). */
 export function checkDocument(image: string, result: Inspection) {
   const errors = result.findings.filter((f) => f.severity === "error").length;
@@ -129,6 +121,7 @@ export function checkDocument(image: string, result: Inspection) {
     label: result.ready?.label ?? null,
     problems: errors,
     findings: result.findings.map((f) => ({
+      section: sectionOf(f),
       what: f.item,
       status: f.severity,
       where: f.where,
@@ -139,17 +132,45 @@ export function checkDocument(image: string, result: Inspection) {
   };
 }
 
+/** The table's sections: what the image holds, then whether each boot path will work. */
+const SECTIONS = ["contract", "boot"] as const;
+const BOOT_ITEMS = /^(live boot|Secure Boot|SELinux|medium|EROFS)/;
+
+function sectionOf(f: Finding): typeof SECTIONS[number] {
+  return BOOT_ITEMS.test(f.item) ? "boot" : "contract";
+}
+
 function printTable(name: string, result: Inspection) {
-  const widths = [4, 12, 44];
-  console.log(`${printable(name)}:`);
-  for (const f of result.findings) {
-    const row = [MARK[f.severity], f.item, f.where, f.detail].map(printable);
-    console.log("  " + row.map((cell, i) => (i < 3 ? cell.padEnd(widths[i]) : cell)).join(" "));
-  }
-  for (const f of result.findings) {
-    if (f.severity !== "ok" && f.hint) {
-      console.log(`  hint (${printable(f.item)}): ${printable(f.hint)}`);
+  const widths = [4, 16, 44];
+  for (const section of SECTIONS) {
+    const rows = result.findings.filter((f) => sectionOf(f) === section);
+    if (rows.length === 0) continue;
+    console.log(section === "contract" ? `${printable(name)}:` : "Boot prediction:");
+    for (const f of rows) {
+      const row = [MARK[f.severity], f.item, f.where, f.detail].map(printable);
+      console.log("  " + row.map((cell, i) => (i < 3 ? cell.padEnd(widths[i]) : cell)).join(" "));
     }
   }
+  const hints = new Set<string>();
+  for (const f of result.findings) {
+    if (f.severity !== "ok" && f.hint) {
+      hints.add(`  hint (${printable(f.item)}): ${printable(f.hint)}`);
+    }
+  }
+  for (const hint of hints) console.log(hint);
   for (const w of result.warnings) console.log(`  warning: ${printable(w)}`);
+}
+
+/** The live root's size before compression (du), or undefined when du cannot tell within a minute. */
+async function treeBytes(root: string, signal: AbortSignal): Promise<number | undefined> {
+  const bounded = AbortSignal.any([signal, AbortSignal.timeout(60_000)]);
+  try {
+    const r = await run("du", ["-s", "-x", "-b", "--", root], { signal: bounded });
+    signal.throwIfAborted();
+    const bytes = Number(/^(\d+)/.exec(r.stdout)?.[1]);
+    return Number.isSafeInteger(bytes) ? bytes : undefined;
+  } catch (e) {
+    if (signal.aborted) throw e;
+    return undefined;
+  }
 }

@@ -76,6 +76,13 @@ export const IMAGE_OPTIONS = {
       'first" and "basic graphics" entries)',
     ],
   },
+  "accept-initramfs": {
+    type: "boolean",
+    help: [
+      "build even when an initramfs cannot boot the live ISO (no",
+      "dmsquash-live, no driver for the live root): a warning then",
+    ],
+  },
   "allow-label-mismatch": {
     type: "boolean",
     help: [
@@ -179,6 +186,7 @@ export function inspectOptions(values: Values<typeof IMAGE_OPTIONS>): InspectOpt
     noBios: values["no-bios"],
     rootfsType: rootfsType(values["rootfs-type"]),
     allowLabelMismatch: values["allow-label-mismatch"],
+    acceptInitramfs: values["accept-initramfs"],
     noExtraEntries: values["no-extra-entries"],
     selinux: oneOf("selinux", values.selinux, SELINUX_MODES, "auto"),
   };

@@ -7,8 +7,6 @@
  */
 import { readAtMost } from "../read_at_most.ts";
 import { run } from "../run.ts";
-import { shellQuote } from "../terminal.ts";
-import type { Contract } from "./contract.ts";
 
 const NEEDLE = "dmsquash-live";
 
@@ -157,18 +155,4 @@ async function compressedOffset(file: string): Promise<number | undefined> {
 
 function align4(n: number): number {
   return (n + 3) & ~3;
-}
-
-/** The warning for an initramfs without dmsquash-live, or undefined. */
-export async function initramfsWarning(
-  contract: Contract,
-  signal?: AbortSignal,
-): Promise<string | undefined> {
-  const found = await hasDmsquashLive(contract.initramfs.hostPath, signal);
-  if (found === true) return undefined;
-  const where = contract.initramfs.imagePath;
-  const check = `lsinitrd ${shellQuote(where)} | grep dmsquash-live`;
-  return found === false
-    ? `${where} has no dracut dmsquash-live module: the ISO will not find its live root. Rebuild it with dracut --add dmsquash-live (check: ${check})`
-    : `could not look inside ${where} (unknown compression, a malformed archive, or too large); make sure it has dmsquash-live: ${check}`;
 }

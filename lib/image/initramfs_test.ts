@@ -1,29 +1,6 @@
 import assert from "node:assert/strict";
 import { hasDmsquashLive } from "./initramfs.ts";
-
-/** A cpio archive (newc) with the given files, as dracut and the kernel read them. */
-function cpio(files: Record<string, string>): Uint8Array<ArrayBuffer> {
-  const enc = new TextEncoder();
-  const parts: Uint8Array[] = [];
-  const pad = (n: number) => new Uint8Array((4 - (n % 4)) % 4);
-  let ino = 1;
-  for (const [name, content] of [...Object.entries(files), ["TRAILER!!!", ""]]) {
-    const data = enc.encode(content);
-    const hex = (n: number) => n.toString(16).padStart(8, "0");
-    const fields = [ino++, 0o100644, 0, 0, 1, 0, data.length, 0, 0, 0, 0, name.length + 1, 0];
-    const header = enc.encode("070701" + fields.map(hex).join("") + name + "\0");
-    parts.push(header, pad(header.length), data, pad(data.length));
-  }
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) (out.set(p, at), at += p.length);
-  return out;
-}
-
-async function gzip(data: Uint8Array<ArrayBuffer>): Promise<Uint8Array<ArrayBuffer>> {
-  const stream = new Blob([data]).stream().pipeThrough(new CompressionStream("gzip"));
-  return new Uint8Array(await new Response(stream).arrayBuffer());
-}
+import { cpio, gzip } from "../../testing/cpio.ts";
 
 async function check(parts: Uint8Array[]): Promise<boolean | undefined> {
   const file = await Deno.makeTempFile();

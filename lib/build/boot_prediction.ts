@@ -1,0 +1,126 @@
+/**
+ * Whether each boot path of the ISO can work, judged before anything heavy
+ * runs: every initramfs on the ISO (live modules, drivers, host-only), the
+ * Secure Boot chain (shim's Microsoft CA, GRUB and the kernels under shim's
+ * certificate), and the medium's size. `check` prints it; `build` stops on
+ * its errors (exit 2) unless told --accept-initramfs, and warns of the rest.
+ */
+import type { Contract, Finding } from "../image/contract.ts";
+import { finding } from "../image/findings.ts";
+import type { ImageRoot } from "../image/image_root.ts";
+import { listInitramfs } from "../image/initramfs_listing.ts";
+import { judgeInitramfs } from "../image/initramfs_verdict.ts";
+import { MODULES_DIR } from "../image/kernels.ts";
+import { shellQuote } from "../terminal.ts";
+import { judgeSecureBoot } from "../secure_boot/chain_verdict.ts";
+import type { SbTools } from "../secure_boot/authenticode.ts";
+import { findTool } from "../tools.ts";
+import { makeTempDir } from "../temp_dir.ts";
+
+/** modules.builtin is a few hundred KiB. */
+const MAX_BUILTIN = 4 * 1024 * 1024;
+
+export interface PredictOptions {
+  rootfsType: "squashfs" | "erofs";
+  /** --accept-initramfs: an initramfs's errors become warnings. */
+  acceptInitramfs?: boolean;
+}
+
+export async function predictBoot(
+  root: ImageRoot,
+  contract: Contract,
+  options: PredictOptions,
+  signal?: AbortSignal,
+): Promise<Finding[]> {
+  const found = [
+    ...await initramfsFindings(root, contract, options, signal),
+    ...await secureBootFindings(contract, signal),
+  ];
+  return options.acceptInitramfs
+    ? found.map((f) =>
+      f.severity === "error" && f.item === "live boot"
+        ? { ...f, severity: "warning", detail: `${f.detail} (--accept-initramfs)` }
+        : f
+    )
+    : found;
+}
+
+async function initramfsFindings(
+  root: ImageRoot,
+  contract: Contract,
+  options: PredictOptions,
+  signal?: AbortSignal,
+): Promise<Finding[]> {
+  const kernels = [
+    { version: contract.kernelVersion, initramfs: contract.initramfs },
+    ...contract.otherKernels,
+  ];
+  const out: Finding[] = [];
+  for (const k of kernels) {
+    const listing = await listInitramfs(k.initramfs.hostPath, signal);
+    const where = k.initramfs.imagePath;
+    if ("unreadable" in listing) {
+      out.push(finding({
+        item: "live boot",
+        severity: "warning",
+        where,
+        detail: `could not look inside: ${listing.unreadable}`,
+        hint: `make sure it has dmsquash-live: lsinitrd ${shellQuote(where)} | grep dmsquash-live`,
+      }));
+      continue;
+    }
+    const builtin = await root.readText(
+      `${MODULES_DIR}/${k.version}/modules.builtin`,
+      MAX_BUILTIN,
+    );
+    out.push(...judgeInitramfs(listing, {
+      kernelVersion: k.version,
+      imagePath: where,
+      builtin: builtin?.text ?? "",
+      rootfsType: options.rootfsType,
+    }));
+  }
+  return out;
+}
+
+async function secureBootFindings(contract: Contract, signal?: AbortSignal) {
+  const [sbverify, sbattach, openssl] = await Promise.all(
+    (["sbverify", "sbattach", "openssl"] as const).map(findTool),
+  );
+  const tools: SbTools | undefined = sbverify && sbattach && openssl
+    ? { sbverify, sbattach, openssl }
+    : undefined;
+  const work = await makeTempDir("cniso-sb-");
+  try {
+    return await judgeSecureBoot(contract, tools, work, signal);
+  } finally {
+    await Deno.remove(work, { recursive: true }).catch(() => {});
+  }
+}
+
+/** The medium: what fits where, from the ISO's size (or, before a build, an upper bound). */
+export function judgeMedium(bytes: number, estimate: boolean): Finding {
+  const DVD = 4_700_000_000;
+  const FAT32_MAX = 4 * 1024 ** 3 - 1;
+  const gib = (bytes / 1024 ** 3).toFixed(2);
+  const size = estimate ? `at most ${gib} GiB (the live root before compression)` : `${gib} GiB`;
+  const where = estimate ? "the live root" : "the ISO";
+  if (bytes > FAT32_MAX) {
+    return finding({
+      item: "medium",
+      severity: "warning",
+      where,
+      detail: `${size}: ${estimate ? "may be" : "is"} over 4 GiB, so a FAT32 stick (copy-style ` +
+        `writers, Ventoy on FAT32) cannot hold the ISO file${
+          bytes > DVD ? `, and ${estimate ? "may not fit" : "does not fit"} a DVD` : ""
+        }`,
+      hint: "write it raw (dd, Fedora Media Writer), or use a stick formatted exFAT or ext4",
+    });
+  }
+  return finding({
+    item: "medium",
+    severity: "ok",
+    where,
+    detail: `${size}: fits a DVD and a FAT32 stick`,
+  });
+}
