@@ -31,7 +31,7 @@ export const TOOLS = {
   "grub-mkimage": {
     names: ["grub2-mkimage", "grub-mkimage"],
     debian: "grub-common",
-    fedora: "grub2-tools-minimal",
+    fedora: "grub2-tools",
   },
   "mkfs.fat": { names: ["mkfs.fat", "mkfs.vfat"], debian: "dosfstools", fedora: "dosfstools" },
   mmd: { names: ["mmd"], debian: "mtools", fedora: "mtools" },

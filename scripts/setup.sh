@@ -8,6 +8,7 @@ pkgs=(podman runc netavark aardvark-dns iptables uidmap fuse-overlayfs
   squashfs-tools erofs-utils xorriso mtools dosfstools isomd5sum skopeo
   busybox-static attr
   selinux-utils policycoreutils
+  sbsigntool openssl python3-cryptography python3-pefile python3-importlib-resources
   grub-common grub-pc-bin
   debootstrap
   qemu-system-x86 qemu-utils ovmf
@@ -36,6 +37,21 @@ if ! mksquashfs -version 2>/dev/null | grep -Eq 'version (4\.([6-9]|[1-9][0-9])|
   (cd "$apt_dir" && apt-get "${apt_opts[@]}" download squashfs-tools >/dev/null)
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
     "$apt_dir"/squashfs-tools_*.deb >/dev/null
+fi
+
+# The Secure Boot tests make OVMF variable stores with their own key databases (virt-fw-vars);
+# Debian 13's python3-virt-firmware is pure Python and installs on Debian 12 as it is.
+if ! command -v virt-fw-vars >/dev/null 2>&1; then
+  vf_dir=$(mktemp -d)
+  echo 'deb http://deb.debian.org/debian trixie main' >"$vf_dir/sources.list"
+  mkdir -p "$vf_dir/lists/partial" "$vf_dir/cache/archives/partial"
+  vf_opts=(-o "Dir::State::Lists=$vf_dir/lists" -o "Dir::Etc::SourceList=$vf_dir/sources.list"
+    -o Dir::Etc::SourceParts=/dev/null -o "Dir::Cache=$vf_dir/cache" -o APT::Sandbox::User=root)
+  apt-get "${vf_opts[@]}" update -qq
+  (cd "$vf_dir" && apt-get "${vf_opts[@]}" download python3-virt-firmware >/dev/null)
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+    "$vf_dir"/python3-virt-firmware_*.deb >/dev/null
+  rm -rf "$vf_dir"
 fi
 
 # Deno ships inside its npm package; JSR and Deno's own download server are unreachable.

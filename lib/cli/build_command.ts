@@ -201,7 +201,7 @@ async function buildWith(args: string[], progress: Progress): Promise<number> {
     const out = await prepareOutput(isoPath, cleanup, (line) => progress.note(line));
     if (payloads) checkWorkPath(out.workDir);
     const plan = makePlan({ ...planInput, output: isoPath, workDir: out.workDir });
-    await runPlan(plan, ready, {
+    await runPlan(plan, {
       notes,
       tools,
       signal,
@@ -336,7 +336,6 @@ function printPlan(
 /** Runs the plan with progress; reports the ISO (and a medium it may not fit). */
 async function runPlan(
   plan: Plan,
-  ready: NonNullable<Inspection["ready"]>,
   options: {
     notes: string[];
     tools: Map<ToolName, string>;
