@@ -9,7 +9,7 @@ import type { Contract, Finding } from "../image/contract.ts";
 import { finding } from "../image/findings.ts";
 import type { ImageRoot } from "../image/image_root.ts";
 import { listInitramfs } from "../image/initramfs_listing.ts";
-import { judgeInitramfs } from "../image/initramfs_verdict.ts";
+import { configHostonly, judgeInitramfs } from "../image/initramfs_verdict.ts";
 import { MODULES_DIR } from "../image/kernels.ts";
 import { shellQuote } from "../terminal.ts";
 import { judgeSecureBoot } from "../secure_boot/chain_verdict.ts";
@@ -56,6 +56,7 @@ async function initramfsFindings(
     ...contract.otherKernels,
   ];
   const out: Finding[] = [];
+  const config = configHostonly(await dracutConfig(root));
   for (const k of kernels) {
     const listing = await listInitramfs(k.initramfs.hostPath, signal);
     const where = k.initramfs.imagePath;
@@ -78,7 +79,26 @@ async function initramfsFindings(
       imagePath: where,
       builtin: builtin?.text ?? "",
       rootfsType: options.rootfsType,
+      config,
     }));
+  }
+  return out;
+}
+
+/** dracut's configuration files in the order it reads them: dracut.conf, then conf.d by name (/etc wins). */
+async function dracutConfig(root: ImageRoot): Promise<{ path: string; text: string }[]> {
+  const dirs = ["/usr/lib/dracut/dracut.conf.d", "/etc/dracut.conf.d"];
+  const byName = new Map<string, string>();
+  for (const dir of dirs) {
+    for (const name of await root.list(dir, 1000)) {
+      if (name.endsWith(".conf")) byName.set(name, `${dir}/${name}`);
+    }
+  }
+  const paths = ["/etc/dracut.conf", ...[...byName.keys()].sort().map((n) => byName.get(n)!)];
+  const out = [];
+  for (const p of paths) {
+    const found = await root.readText(p, 64 * 1024);
+    if (found) out.push({ path: p, text: found.text });
   }
   return out;
 }

@@ -49,6 +49,14 @@ export class CpioReader {
     return this.end === undefined && !this.broken;
   }
 
+  /** The input ended: a member cut short makes the archive broken. */
+  finish() {
+    if (this.end !== undefined || this.broken) return;
+    if (this.#skip > 0 || this.#buffer.some((b) => b !== 0)) {
+      this.broken = `the archive ends inside a member (byte ${this.#offset})`;
+    }
+  }
+
   /** One member (or padding) at a time; false when more bytes are needed or it ended. */
   #step(): boolean {
     if (this.#skip > 0) {

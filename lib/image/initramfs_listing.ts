@@ -78,8 +78,9 @@ async function feed(
   for await (const chunk of chunks) {
     signal.throwIfAborted();
     seen += chunk.length;
-    if (!reader.push(chunk) || seen > MAX_DECOMPRESSED) break;
+    if (!reader.push(chunk) || seen > MAX_DECOMPRESSED) return seen;
   }
+  reader.finish();
   return seen;
 }
 

@@ -18,6 +18,8 @@ export interface InitramfsSubject {
   /** The kernel's modules.builtin ("" when the image has none). */
   builtin: string;
   rootfsType: "squashfs" | "erofs";
+  /** The image's dracut configuration's hostonly=, when the initramfs records no arguments. */
+  config?: { hostonly: boolean; file: string };
 }
 
 /** Drivers the live boot needs: without the first group the live root cannot be mounted. */
@@ -58,8 +60,15 @@ export function builtinModules(text: string): Set<string> {
   return found;
 }
 
-/** dracut's record of a host-only build: its arguments, the strict-mode list, or the passwd line. */
-export function hostOnly(listing: CpioListing): string | undefined {
+/**
+ * Whether dracut built it host-only: its recorded arguments (the last of -H/--hostonly and
+ * -N/--no-hostonly wins), its strict-mode module list, or failing both the image's dracut
+ * configuration (`config`: the hostonly= that dracut would read, and where).
+ */
+export function hostOnly(
+  listing: CpioListing,
+  config?: { hostonly: boolean; file: string },
+): string | undefined {
   const text = (name: string) => {
     const bytes = listing.files.get(`usr/lib/dracut/${name}`) ??
       listing.files.get(`lib/dracut/${name}`);
@@ -73,12 +82,20 @@ export function hostOnly(listing: CpioListing): string | undefined {
   if (text("hostonly-kernel-modules.txt") !== undefined) {
     return "dracut recorded a strict host-only module list";
   }
-  const passwd = listing.files.get("etc/passwd");
-  // dracut writes root's line with "x" only for host-only images (its base module).
-  if (passwd && /^root:x:0:0::\/root:/m.test(new TextDecoder().decode(passwd))) {
-    return "dracut wrote a host-only passwd";
+  return config?.hostonly ? `the image's ${config.file} sets hostonly=yes` : undefined;
+}
+
+/** The hostonly= dracut reads last from configuration files, given in dracut's order. */
+export function configHostonly(
+  files: { path: string; text: string }[],
+): { hostonly: boolean; file: string } | undefined {
+  let found: { hostonly: boolean; file: string } | undefined;
+  for (const f of files) {
+    for (const m of f.text.matchAll(/^\s*hostonly\s*=\s*["']?(yes|no)["']?\s*(?:#.*)?$/gm)) {
+      found = { hostonly: m[1] === "yes", file: f.path };
+    }
   }
-  return undefined;
+  return found;
 }
 
 function dracutModules(listing: CpioListing): Set<string> | undefined {
@@ -106,7 +123,7 @@ export function judgeInitramfs(listing: CpioListing, s: InitramfsSubject): Findi
       hint: `${fix} (Fedora: dnf install dracut-live first)`,
     }));
   }
-  const host = hostOnly(listing);
+  const host = hostOnly(listing, s.config);
   const kernelModules = modulesIn(listing.names);
   const builtin = builtinModules(s.builtin);
   const absent = (d: string) => !kernelModules.has(d) && !builtin.has(d);

@@ -1,7 +1,13 @@
 import assert from "node:assert/strict";
 import { cpio, gzip, join } from "../../testing/cpio.ts";
 import { listInitramfs } from "./initramfs_listing.ts";
-import { builtinModules, hostOnly, judgeInitramfs, modulesIn } from "./initramfs_verdict.ts";
+import {
+  builtinModules,
+  configHostonly,
+  hostOnly,
+  judgeInitramfs,
+  modulesIn,
+} from "./initramfs_verdict.ts";
 import type { CpioListing } from "./cpio_reader.ts";
 
 const K = "6.1.0-test";
@@ -65,8 +71,18 @@ Deno.test("host-only is read from dracut's records: arguments (last wins), stric
   assert.equal(hostOnly(args(" --hostonly --no-hostonly")), undefined);
   assert.equal(hostOnly(args(" --hostonly-cmdline")), undefined);
   assert.match(hostOnly(live({ "lib/dracut/hostonly-kernel-modules.txt": "x" }))!, /strict/);
-  assert.match(hostOnly(live({ "etc/passwd": "root:x:0:0::/root:/bin/sh\n" }))!, /passwd/);
-  assert.equal(hostOnly(live({ "etc/passwd": "root::0:0::/root:/bin/sh\n" })), undefined);
+  // Without recorded arguments, the image's dracut configuration says.
+  const conf = configHostonly([
+    { path: "/usr/lib/dracut/dracut.conf.d/01-dist.conf", text: 'hostonly="yes"\n' },
+    { path: "/etc/dracut.conf.d/50-live.conf", text: "# hostonly=no\ncompress=zstd\n" },
+  ]);
+  assert.match(hostOnly(live(), conf)!, /01-dist\.conf sets hostonly=yes/);
+  assert.equal(hostOnly(args(" --no-hostonly"), conf), undefined);
+  const off = configHostonly([
+    { path: "/usr/lib/dracut/dracut.conf.d/01-dist.conf", text: 'hostonly="yes"\n' },
+    { path: "/etc/dracut.conf.d/50-live.conf", text: "hostonly='no'\n" },
+  ]);
+  assert.equal(hostOnly(live(), off), undefined);
   const f = judgeInitramfs(args("-H"), { ...subject, rootfsType: "squashfs" });
   assert.ok(f.some((x) => x.severity === "warning" && /host-only/.test(x.detail)));
 });

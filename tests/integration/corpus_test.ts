@@ -7,6 +7,7 @@
  */
 import assert from "node:assert/strict";
 import $ from "dax";
+import { cpio, gzip } from "../../testing/cpio.ts";
 import { cniso, cnisoMeasured, payloadImage } from "../../testing/images.ts";
 import { KVER, link, makeTree, put, remove } from "../../testing/tree.ts";
 
@@ -570,15 +571,23 @@ Deno.test("corpus: cniso check prints the table and exits 2 on problems, 0 when 
     assert.ok(!(bad.stdout + bad.stderr).includes(CANARY_TEXT));
     await put(root, "boot/efi/EFI/debian/mmx64.efi", "mm");
     await remove(root, `${K}/initramfs.img`);
-    // A gzip archive without dmsquash-live: a warning, not an error.
-    const gz = new Blob(["070701 a cpio without the live module"]).stream().pipeThrough(
+    // A gzip cpio without dmsquash-live: an error, before anything is built; --accept-initramfs
+    // makes it a warning.
+    await Deno.writeFile(`${root}/${K}/initramfs.img`, await gzip(cpio({ "init": "#!/bin/sh" })));
+    const nolive = await cniso(["check", "--rootfs", root]);
+    assert.equal(nolive.code, 2, nolive.stdout + nolive.stderr);
+    assert.match(nolive.stdout, /FAIL +live boot .*has no dracut dmsquash-live module/);
+    const accepted = await cniso(["check", "--rootfs", root, "--accept-initramfs"]);
+    assert.equal(accepted.code, 0, accepted.stdout + accepted.stderr);
+    assert.match(accepted.stdout, /WARN +live boot .*--accept-initramfs/);
+    // Bytes that are no cpio: could not tell, a warning.
+    const gz = new Blob(["070701 not a cpio header"]).stream().pipeThrough(
       new CompressionStream("gzip"),
     );
     await Deno.writeFile(`${root}/${K}/initramfs.img`, gz);
     const ok = await cniso(["check", "--rootfs", root]);
     assert.equal(ok.code, 0, ok.stdout + ok.stderr);
-    assert.match(ok.stdout, /WARN +initramfs/);
-    assert.match(ok.stdout, /has no dracut dmsquash-live module/);
+    assert.match(ok.stdout, /WARN +live boot .*could not look inside/);
     assert.match(ok.stdout, /OK: .* can be built \(label Test-OS-1\)/);
   } finally {
     await Deno.remove(root, { recursive: true });
