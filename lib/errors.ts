@@ -86,12 +86,47 @@ export async function osGuard<T>(doing: string, fn: () => Promise<T>): Promise<T
   }
 }
 
-/** Formats an error for the terminal: `cniso: error: …` plus the hint, indented. */
+function isOsError(e: unknown): e is Error {
+  return Object.values(Deno.errors).some((kind) => e instanceof kind) ||
+    (e instanceof Error && /\(os error \d+\)/.test(e.message));
+}
+
+/** A message quoting a path, at most this long (a hostile tree's paths run to 4 KiB and more). */
+const MAX_QUOTED = 300;
+
+/**
+ * Any error as cniso reports it: its own as they are; a name too long or a loop of links
+ * (ENAMETOOLONG, ELOOP: what a hostile tree gives) as bad input, exit 2; the OS's other
+ * refusals as failures, exit 1; anything else as an internal error, exit 1.
+ */
+export function asCnisoError(e: unknown): CnisoError {
+  if (e instanceof CnisoError) return e;
+  if (isOsError(e)) {
+    const message = e.message.length > MAX_QUOTED
+      ? `${e.message.slice(0, MAX_QUOTED)}... (${e.message.length} characters)`
+      : e.message;
+    if (/\(os error (36|40)\)/.test(e.message) || e instanceof Deno.errors.FilesystemLoop) {
+      return new InputError(
+        `${message}: a path is longer than the system allows, or its links loop`,
+        "shorten the tree's paths (a path may be at most 4095 bytes) or remove the looping links",
+      );
+    }
+    return new CnisoError(message, ExitCode.failure);
+  }
+  return new CnisoError(`internal error: ${(e as Error)?.stack ?? e}`, ExitCode.failure);
+}
+
+/**
+ * Formats an error for the terminal: `cniso: error: …`, then its other lines and the hint's,
+ * each behind cniso's own marker. Messages quote the image (paths, names, tool output): control
+ * characters are escaped, and no line can begin with outside text (a CI runner reads a line
+ * starting with "::" as a command, after trimming blanks, so indentation would not protect).
+ */
 export function formatError(error: CnisoError): string {
-  // Messages quote the image (paths, names, tool output): printed safely.
-  const lines = [`cniso: error: ${printableLines(error.message)}`];
+  const [first, ...rest] = printableLines(error.message).split("\n");
+  const lines = [`cniso: error: ${first}`, ...rest.map((line) => `cniso:   ${line}`)];
   if (error.hint) {
-    for (const line of printableLines(error.hint).split("\n")) lines.push(`  ${line}`);
+    for (const line of printableLines(error.hint).split("\n")) lines.push(`cniso: hint: ${line}`);
   }
   return lines.join("\n");
 }

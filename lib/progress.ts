@@ -7,7 +7,7 @@
  */
 import $ from "dax";
 import type { CnisoError } from "./errors.ts";
-import { printable } from "./terminal.ts";
+import { jsonText, printable } from "./terminal.ts";
 
 export const PROGRESS_MODES = ["auto", "tty", "plain", "json"] as const;
 export type ProgressModeOption = typeof PROGRESS_MODES[number];
@@ -51,7 +51,7 @@ function humanProgress(mode: "tty" | "plain"): Progress {
     total: 0,
     async step(title, fn) {
       n++;
-      const label = `[${n}/${this.total}] ${title}`;
+      const label = printable(`[${n}/${this.total}] ${title}`);
       const start = performance.now();
       const secs = () => (performance.now() - start) / 1000;
       const bar = mode === "tty" ? $.progress(label, { length: 100 }) : undefined;
@@ -84,7 +84,7 @@ function humanProgress(mode: "tty" | "plain"): Progress {
 
 /** One JSON object per line on stdout; nothing else goes there. */
 function jsonProgress(): Progress {
-  const emit = (event: Record<string, unknown>) => console.log(JSON.stringify(event));
+  const emit = (event: Record<string, unknown>) => console.log(jsonText(event));
   let n = 0;
   return {
     mode: "json",

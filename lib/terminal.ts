@@ -29,6 +29,17 @@ export function printable(text: string): string {
   );
 }
 
+/**
+ * JSON for a terminal or a log: JSON.stringify leaves DEL, the C1 controls and U+2028/U+2029
+ * raw (valid JSON, but a terminal acts on C1 and some readers break lines at U+2028/9).
+ */
+export function jsonText(value: unknown, space?: number): string {
+  return JSON.stringify(value, null, space).replace(
+    /[\u007f-\u009f\u2028\u2029]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
+  );
+}
+
 /** Several lines, each made printable; the line breaks are kept. */
 export function printableLines(text: string): string {
   return text.split("\n").map(printable).join("\n");

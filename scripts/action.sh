@@ -11,7 +11,11 @@ compression=${INPUT_COMPRESSION:-zstd}
 mode=${INPUT_MODE:-unprivileged}
 builder=${INPUT_BUILDER_IMAGE:-localhost/cniso}
 [ -n "$image" ] || fail "the input 'image' is required"
-case "$image$builder" in -*) fail "an image name cannot start with '-'" ;; esac
+# Image references as podman's grammar has them (name[:tag][@digest], or an ID): nothing that
+# starts with '-' (an option), no ',' (it would add options to --mount), no white space.
+ref='^[A-Za-z0-9][A-Za-z0-9._/:-]*(@sha256:[a-f0-9]{64})?$'
+[[ "$image" =~ $ref ]] || fail "image: not an image reference: '$image'"
+[[ "$builder" =~ $ref ]] || fail "builder-image: not an image reference: '$builder'"
 case "$mode" in unprivileged | privileged) ;; *) fail "mode: expected unprivileged or privileged, got '$mode'" ;; esac
 case "${INPUT_ALLOW_LABEL_MISMATCH:-false}" in
   true) extra=(--allow-label-mismatch) ;;
@@ -53,8 +57,16 @@ fi
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 # JSON progress on stdout (kept for the result), human messages on stderr (the job's log).
+# The builder's output quotes the image (paths, names, tool output): the runner must not read
+# any of it as a workflow command (::error::, ::add-mask::, ...), so commands are off meanwhile,
+# with a token nobody can guess to turn them back on.
+token=$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')
+echo "::stop-commands::$token"
+set +e
 "${run[@]}" --compression "$compression" "${extra[@]}" --progress json | tee "$log"
 status=${PIPESTATUS[0]}
+set -e
+echo "::$token::"
 [ "$status" = 0 ] || exit "$status"
 # The result line: {"event":"result","iso":"/output/NAME.iso",...}; the ISO's name on the host.
 name=$(sed -n 's|^{"event":"result","iso":"/output/\([^"/]*\)".*|\1|p' "$log" | tail -n 1)

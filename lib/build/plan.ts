@@ -43,7 +43,7 @@ import {
   selinuxWork,
 } from "../selinux/selinux_plan.ts";
 import { OCI_PATH, STORE_PATH } from "../payload/live_store.ts";
-import { shellQuote } from "../terminal.ts";
+import { printable, shellQuote } from "../terminal.ts";
 import type { ToolName } from "../tools.ts";
 import { type Compression, mksquashfsCompressionArgs } from "./compression.ts";
 import { erofsUuid, mkfsErofsArgs } from "./erofs.ts";
@@ -579,5 +579,6 @@ export function formatPlan(plan: Plan, tools?: Map<ToolName, string>): string {
     );
   });
   out.push(`  ${steps.length + 1}. rename ${plan.tempIso} -> ${plan.output}`);
-  return out.join("\n");
+  // One line each: a name from the image cannot start a line of its own.
+  return out.map(printable).join("\n");
 }

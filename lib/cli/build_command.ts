@@ -18,7 +18,7 @@ import { hostStoreFor } from "../payload/host_store.ts";
 import { mountImage, unmountImage } from "../image/podman.ts";
 import { judgePayloads, type PayloadRequest, whiteoutFindings } from "../payload/payloads.ts";
 import { mib } from "../image/findings.ts";
-import { CnisoError, InputError } from "../errors.ts";
+import { asCnisoError, InputError } from "../errors.ts";
 import { ImageRoot } from "../image/image_root.ts";
 import { judgeMedium, predictBoot } from "../build/boot_prediction.ts";
 import { type ImageSource, openSource } from "../image/image_source.ts";
@@ -29,7 +29,7 @@ import {
   type ProgressModeOption,
   resolveMode,
 } from "../progress.ts";
-import { printable, printableLines } from "../terminal.ts";
+import { jsonText, printable, printableLines } from "../terminal.ts";
 import { buildTools, findTool, requireTools, type ToolName } from "../tools.ts";
 import { run } from "../run.ts";
 import { labelCapability } from "../selinux/label_tools.ts";
@@ -121,7 +121,7 @@ export async function build(args: string[]): Promise<number> {
   try {
     return await buildWith(args, progress);
   } catch (e) {
-    if (e instanceof CnisoError) progress.error(e);
+    progress.error(asCnisoError(e));
     throw e;
   }
 }
@@ -308,7 +308,7 @@ function printPlan(
   if (progress.mode === "json") {
     const { iso, esp, stages } = plan;
     console.log(
-      JSON.stringify({
+      jsonText({
         event: "plan",
         label: plan.label,
         output: plan.output,

@@ -1,13 +1,13 @@
 /** `cniso check`: run every check `build` runs, print what was found where, build nothing. */
 import { inspect, type Inspection } from "../build/inspect.ts";
 import { withCleanup } from "../cleanup.ts";
-import { CnisoError } from "../errors.ts";
+import { asCnisoError } from "../errors.ts";
 import type { Finding } from "../image/contract.ts";
 import { ImageRoot } from "../image/image_root.ts";
 import { openSource } from "../image/image_source.ts";
 import { judgeMedium, predictBoot } from "../build/boot_prediction.ts";
 import { run } from "../run.ts";
-import { printable } from "../terminal.ts";
+import { jsonText, printable } from "../terminal.ts";
 import {
   HELP_OPTION,
   IMAGE_OPTIONS,
@@ -50,9 +50,10 @@ export async function check(args: string[]): Promise<number> {
     return await checkWith(args);
   } catch (e) {
     // A gate reading --json gets a document on stdout even when the check could not run.
-    if (e instanceof CnisoError && args.includes("--json")) {
-      const error = { exit_code: e.exitCode, message: e.message, hint: e.hint ?? null };
-      console.log(JSON.stringify({ ok: false, error }, null, 2));
+    if (args.includes("--json")) {
+      const c = asCnisoError(e);
+      const error = { exit_code: c.exitCode, message: c.message, hint: c.hint ?? null };
+      console.log(jsonText({ ok: false, error }, 2));
     }
     throw e;
   }
@@ -97,7 +98,7 @@ async function checkWith(args: string[]): Promise<number> {
     }
     const errors = result.findings.filter((f) => f.severity === "error").length;
     if (values.json) {
-      console.log(JSON.stringify(checkDocument(source.name, result), null, 2));
+      console.log(jsonText(checkDocument(source.name, result), 2));
       return errors === 0 ? 0 : 2;
     }
     printTable(source.name, result);

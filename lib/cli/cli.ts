@@ -4,8 +4,7 @@
  * anything else is a bug, reported as "internal error").
  */
 import denoJson from "../../deno.json" with { type: "json" };
-import { CnisoError, ExitCode, formatError } from "../errors.ts";
-import { printable } from "../terminal.ts";
+import { asCnisoError, CnisoError, ExitCode, formatError } from "../errors.ts";
 import { bootTestCommand } from "./boot_test_command.ts";
 import { build, BUILD_EXIT_CODES } from "./build_command.ts";
 import { check } from "./check_command.ts";
@@ -55,26 +54,13 @@ async function dispatch(args: string[]): Promise<number> {
   return await run(rest);
 }
 
-function isOsError(e: unknown): e is Error {
-  return Object.values(Deno.errors).some((kind) => e instanceof kind) ||
-    (e instanceof Error && /\(os error \d+\)/.test(e.message));
-}
-
 /** Runs the command line; returns the exit code. Errors are printed here and only here. */
 export async function runCli(args: string[]): Promise<number> {
   try {
     return await dispatch(args);
   } catch (e) {
-    if (e instanceof CnisoError) {
-      console.error(formatError(e));
-      return e.exitCode;
-    }
-    if (isOsError(e)) {
-      // The environment refused something no step expected to fail: one line, no stack.
-      console.error(`cniso: error: ${printable(e.message)}`);
-      return ExitCode.failure;
-    }
-    console.error(`cniso: internal error: ${(e as Error)?.stack ?? e}`);
-    return ExitCode.failure;
+    const error = asCnisoError(e);
+    console.error(formatError(error));
+    return error.exitCode;
   }
 }

@@ -13,6 +13,8 @@ const MAX_NAME = 4096;
 export const MAX_KEPT = 256 * 1024;
 /** Names kept at most: an initramfs has a few thousand. */
 export const MAX_NAMES = 200_000;
+/** Their bytes, at most (memory: a compressed archive of long names is tiny). */
+export const MAX_NAME_BYTES = 32 * 1024 * 1024;
 
 export interface CpioListing {
   names: Set<string>;
@@ -31,10 +33,13 @@ export class CpioReader {
   end?: number;
   /** Set when a header is malformed or a bound was passed. */
   broken?: string;
+  /** Archives that ended properly (with their TRAILER!!! member). */
+  trailers = 0;
   #buffer = new Uint8Array(0);
   #offset = 0;
   #skip = 0;
   #keep?: { name: string; size: number };
+  #nameBytes = 0;
 
   constructor(readonly wanted: (name: string) => boolean) {}
 
@@ -49,11 +54,18 @@ export class CpioReader {
     return this.end === undefined && !this.broken;
   }
 
+  /** Whether it stopped taking input (the archive ended in non-archive bytes, or broke). */
+  get stopped(): boolean {
+    return this.end !== undefined || this.broken !== undefined;
+  }
+
   /** The input ended: a member cut short makes the archive broken. */
   finish() {
     if (this.end !== undefined || this.broken) return;
     if (this.#skip > 0 || this.#buffer.some((b) => b !== 0)) {
       this.broken = `the archive ends inside a member (byte ${this.#offset})`;
+    } else if (this.trailers === 0) {
+      this.broken = "the archive ends before its TRAILER!!! member";
     }
   }
 
@@ -85,10 +97,14 @@ export class CpioReader {
   }
 
   #member(): boolean {
-    const field = (i: number) =>
-      parseInt(new TextDecoder().decode(this.#buffer.subarray(6 + i * 8, 14 + i * 8)), 16);
+    // Eight hex digits each, as the kernel reads them (no sign, no prefix, no blanks).
+    const field = (i: number) => {
+      const text = new TextDecoder().decode(this.#buffer.subarray(6 + i * 8, 14 + i * 8));
+      return /^[0-9A-Fa-f]{8}$/.test(text) ? parseInt(text, 16) : NaN;
+    };
     const size = field(6);
     const nameSize = field(11);
+    this.#keep = undefined;
     if (!Number.isSafeInteger(size) || !(nameSize >= 1 && nameSize <= MAX_NAME)) {
       this.broken = `a malformed cpio header at byte ${this.#offset}`;
       return false;
@@ -100,13 +116,19 @@ export class CpioReader {
     );
     this.#consume(headerAndName);
     this.#skip = align4(size);
-    if (name === "TRAILER!!!") return true;
-    if (this.listing.names.size >= MAX_NAMES) {
-      this.broken = `more than ${MAX_NAMES} members`;
+    if (name === "TRAILER!!!") {
+      this.trailers++;
+      return true;
+    }
+    this.#nameBytes += name.length;
+    if (this.listing.names.size >= MAX_NAMES || this.#nameBytes > MAX_NAME_BYTES) {
+      this.broken = `more than ${MAX_NAMES} members or ${MAX_NAME_BYTES} bytes of names`;
       return false;
     }
     this.listing.names.add(name);
-    if (size <= MAX_KEPT && this.wanted(name)) {
+    // A later member of the same name replaces an earlier one, as when the kernel unpacks it.
+    this.listing.files.delete(name);
+    if (size > 0 && size <= MAX_KEPT && this.wanted(name)) {
       this.#keep = { name, size };
       this.listing.files.set(name, new Uint8Array(0));
     }
@@ -132,5 +154,5 @@ export class CpioReader {
 }
 
 function align4(n: number): number {
-  return (n + 3) & ~3;
+  return Math.ceil(n / 4) * 4;
 }

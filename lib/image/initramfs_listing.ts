@@ -36,7 +36,9 @@ export async function listInitramfs(
   ]);
   try {
     const plain = new CpioReader((n) => WANTED.has(n));
-    await feed(readFrom(file, 0), plain, bounded);
+    const seen = await feed(readFrom(file, 0), plain, bounded);
+    bounded.throwIfAborted();
+    if (seen > MAX_DECOMPRESSED) return { unreadable: `over ${MAX_DECOMPRESSED} bytes` };
     if (plain.broken) return { unreadable: plain.broken };
     if (plain.end === undefined) return { ...plain.listing, compression: "none" };
     const head = await readAtMost(file, 8, plain.end);
@@ -44,7 +46,7 @@ export async function listInitramfs(
     if (!compression) return { unreadable: `an unknown compression at byte ${plain.end}` };
     const inner = new CpioReader((n) => WANTED.has(n));
     const why = await decompressInto(file, plain.end, compression.tool, inner, bounded);
-    signal?.throwIfAborted();
+    bounded.throwIfAborted();
     if (why) return { unreadable: why };
     if (inner.broken) return { unreadable: `${compression.tool} data: ${inner.broken}` };
     for (const n of inner.listing.names) plain.listing.names.add(n);
@@ -92,6 +94,8 @@ async function decompressInto(
   reader: CpioReader,
   signal: AbortSignal,
 ): Promise<string | undefined> {
+  const input = await Deno.open(file);
+  await input.seek(offset, Deno.SeekMode.Start);
   let child: Deno.ChildProcess;
   try {
     child = new Deno.Command(tool, {
@@ -102,11 +106,10 @@ async function decompressInto(
       signal,
     }).spawn();
   } catch (e) {
+    input.close();
     if (e instanceof Deno.errors.NotFound) return `${tool} is not installed on this host`;
     throw e;
   }
-  const input = await Deno.open(file);
-  await input.seek(offset, Deno.SeekMode.Start);
   const feeding = input.readable.pipeTo(child.stdin).catch(() => {});
   const seen = await feed(child.stdout, reader, signal).finally(async () => {
     try {
@@ -114,6 +117,8 @@ async function decompressInto(
     } catch { /* it ended */ }
     await child.stdout.cancel().catch(() => {});
   });
+  // The exit status says nothing more: gzip fails on zero padding after the stream, which the
+  // kernel skips; a stream cut short shows as an archive without its TRAILER!!! (finish()).
   await Promise.all([child.status, feeding]);
   if (seen > MAX_DECOMPRESSED) return `over ${MAX_DECOMPRESSED} bytes decompressed`;
   return undefined;

@@ -30,7 +30,7 @@ const ROOT_DRIVERS = {
 /** Drivers for one medium each: without them that medium does not boot. */
 const MEDIUM_DRIVERS = [
   { drivers: ["sr_mod", "cdrom"], medium: "a CD/DVD" },
-  { drivers: ["usb_storage"], medium: "a USB stick" },
+  { drivers: ["usb_storage", "sd_mod"], medium: "a USB stick" },
 ];
 
 /** The dracut command that makes a live initramfs for this kernel, as the recipes run it. */
@@ -40,14 +40,19 @@ export function dracutCommand(s: InitramfsSubject): string {
   } ${shellQuote(s.imagePath)}`;
 }
 
-/** Kernel modules (by name, "-" read as "_") in the initramfs's module tree. */
-export function modulesIn(names: Iterable<string>): Set<string> {
-  const found = new Set<string>();
+/**
+ * Kernel modules (by name, "-" read as "_") in the initramfs's module tree for `kernelVersion`;
+ * when it has no tree of that name (a kernel directory renamed), in any tree it has.
+ */
+export function modulesIn(names: Iterable<string>, kernelVersion: string): Set<string> {
+  const byVersion = new Map<string, Set<string>>();
   for (const n of names) {
-    const m = /(?:^|\/)lib\/modules\/[^/]+\/.*\/([^/]+)\.ko(?:\.(?:xz|zst|gz))?$/.exec(n);
-    if (m) found.add(m[1].replaceAll("-", "_"));
+    const m = /^(?:usr\/)?lib\/modules\/([^/]+)\/.*\/([^/]+)\.ko(?:\.(?:xz|zst|gz))?$/.exec(n);
+    if (!m) continue;
+    if (!byVersion.has(m[1])) byVersion.set(m[1], new Set());
+    byVersion.get(m[1])!.add(m[2].replaceAll("-", "_"));
   }
-  return found;
+  return byVersion.get(kernelVersion) ?? new Set([...byVersion.values()].flatMap((s) => [...s]));
 }
 
 /** Modules built into the kernel, from modules.builtin ("kernel/fs/isofs/isofs.ko"). */
@@ -91,7 +96,8 @@ export function configHostonly(
 ): { hostonly: boolean; file: string } | undefined {
   let found: { hostonly: boolean; file: string } | undefined;
   for (const f of files) {
-    for (const m of f.text.matchAll(/^\s*hostonly\s*=\s*["']?(yes|no)["']?\s*(?:#.*)?$/gm)) {
+    // hostonly="yes" means yes; "no" or empty means no.
+    for (const m of f.text.matchAll(/^\s*hostonly\s*=\s*["']?(yes|no|)["']?\s*(?:#.*)?$/gm)) {
       found = { hostonly: m[1] === "yes", file: f.path };
     }
   }
@@ -124,7 +130,7 @@ export function judgeInitramfs(listing: CpioListing, s: InitramfsSubject): Findi
     }));
   }
   const host = hostOnly(listing, s.config);
-  const kernelModules = modulesIn(listing.names);
+  const kernelModules = modulesIn(listing.names, s.kernelVersion);
   const builtin = builtinModules(s.builtin);
   const absent = (d: string) => !kernelModules.has(d) && !builtin.has(d);
   const rootDrivers = [s.rootfsType, ...ROOT_DRIVERS[s.rootfsType]].filter(absent);
@@ -141,7 +147,7 @@ export function judgeInitramfs(listing: CpioListing, s: InitramfsSubject): Findi
   }
   for (const { drivers, medium } of MEDIUM_DRIVERS) {
     const missing = drivers.filter(absent);
-    if (missing.length === drivers.length || (medium.startsWith("a CD") && missing.length)) {
+    if (missing.length) {
       out.push(finding({
         item,
         severity: "warning",

@@ -13,7 +13,7 @@ import type { CpioListing } from "./cpio_reader.ts";
 const K = "6.1.0-test";
 const DRIVERS = ["fs/squashfs/squashfs.ko.xz", "drivers/block/loop.ko", "fs/isofs/isofs.ko.zst"]
   .concat(["fs/overlayfs/overlay.ko", "drivers/scsi/sr_mod.ko", "drivers/cdrom/cdrom.ko"])
-  .concat(["drivers/usb/storage/usb-storage.ko"])
+  .concat(["drivers/usb/storage/usb-storage.ko", "drivers/scsi/sd_mod.ko"])
   .map((d) => `usr/lib/modules/${K}/kernel/${d}`);
 
 function listing(files: Record<string, string>): CpioListing {
@@ -99,20 +99,25 @@ Deno.test("media drivers and iso-scan missing are warnings", () => {
   assert.ok(f.every((x) => x.severity !== "error"));
   const text = f.map((x) => x.detail).join("\n");
   assert.match(text, /sr_mod, cdrom.*CD\/DVD/);
-  assert.match(text, /usb_storage.*USB/);
+  assert.match(text, /usb_storage, sd_mod.*USB/);
   assert.match(text, /iso-scan/);
 });
 
 Deno.test("module names: compressed, hyphens as underscores, builtin list", () => {
-  assert.deepEqual([...modulesIn(DRIVERS)].sort(), [
+  assert.deepEqual([...modulesIn(DRIVERS, K)].sort(), [
     "cdrom",
     "isofs",
     "loop",
     "overlay",
+    "sd_mod",
     "squashfs",
     "sr_mod",
     "usb_storage",
   ]);
+  // Another kernel's modules count only when the initramfs has none of this one's.
+  const other = DRIVERS.map((d) => d.replace(K, "6.2.0-other"));
+  assert.deepEqual([...modulesIn([...other, DRIVERS[0]], K)], ["squashfs"]);
+  assert.equal(modulesIn(other, K).size, 8);
   assert.deepEqual([
     ...builtinModules("kernel/fs/isofs/isofs.ko\nkernel/drivers/usb/storage/usb-storage.ko\n"),
   ], [

@@ -5,11 +5,19 @@
  * anchor (partial chains allowed, as UEFI's db and shim's vendor certificate
  * may be intermediates; validity dates ignored, as UEFI ignores them).
  * sbverify alone is not enough: it accepts a chain that ends in a
- * certificate whose issuer it cannot find. Each signature of the binary
+ * certificate whose issuer it cannot find. The signer's certificate is the
+ * one the signature's SignerInfo names by issuer and serial (pkcs7_signer.ts). Each signature of the binary
  * (shim carries one per Microsoft CA) is judged on its own.
  */
 import * as path from "node:path";
 import { run } from "../run.ts";
+import { signerCandidates, signerOf } from "./pkcs7_signer.ts";
+import { pem } from "./vendor_cert.ts";
+
+/** Certificates a signature may carry: a real chain has two or three. */
+const MAX_CERTS = 16;
+/** Signatures looked at per binary: shim has one per Microsoft CA. */
+export const MAX_SIGNATURES = 8;
 
 export interface SbTools {
   sbverify: string;
@@ -41,7 +49,7 @@ export async function listSignatures(
     const name = issuerLine?.slice(3) ?? "";
     out.push({ index: Number(m[1]), issuer: /\/CN=([^/]+)/.exec(name)?.[1] ?? name });
   }
-  return out;
+  return out.slice(0, MAX_SIGNATURES);
 }
 
 /** Whether signature `index` of `file` is valid and its signer chains to `anchorPem`. */
@@ -65,13 +73,22 @@ export async function signedUnder(
     signal,
   });
   if (verify.code !== 0) return false;
-  const serial = await signerSerial(tools, sig, signal);
-  if (serial === undefined) return false;
-  const certs = await embeddedCerts(tools, sig, work, signal);
-  const signers = certs.filter((c) => c.serial === serial);
-  if (signers.length === 0) return false;
+  let candidates: Uint8Array[];
+  let all: Uint8Array[];
+  try {
+    const bytes = await Deno.readFile(sig);
+    all = signerOf(bytes).certs;
+    candidates = signerCandidates(bytes);
+  } catch {
+    return false; // not a signature whose signer can be told: not trusted
+  }
+  if (candidates.length === 0 || all.length > MAX_CERTS) return false;
+  const embedded = path.join(work, "embedded.pem");
+  await Deno.writeTextFile(embedded, all.map(pem).join(""));
   // Every certificate that could be the signer must chain to the anchor.
-  for (const signer of signers) {
+  for (const [i, cert] of candidates.entries()) {
+    const file = path.join(work, `signer-${i}.pem`);
+    await Deno.writeTextFile(file, pem(cert));
     const r = await run(tools.openssl, [
       "verify",
       "-partial_chain",
@@ -81,50 +98,10 @@ export async function signedUnder(
       "-CAfile",
       anchor,
       "-untrusted",
-      path.join(work, "embedded.pem"),
-      signer.file,
+      embedded,
+      file,
     ], { signal });
     if (r.code !== 0) return false;
   }
   return true;
-}
-
-/** The serial number the signature names its signer by. */
-async function signerSerial(tools: SbTools, sig: string, signal?: AbortSignal) {
-  const r = await run(tools.openssl, ["pkcs7", "-inform", "DER", "-in", sig, "-print"], {
-    signal,
-  });
-  if (r.code !== 0) return undefined;
-  const m = /issuer_and_serial:\s*\n\s*issuer:[^\n]*\n\s*serial:\s*(\S+)/.exec(r.stdout);
-  return m ? parseSerial(m[1]) : undefined;
-}
-
-export function parseSerial(text: string): bigint | undefined {
-  try {
-    return /^0x/i.test(text) ? BigInt(text) : /^\d+$/.test(text) ? BigInt(text) : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-/** The certificates in the signature, each in a file of its own, with its serial. */
-async function embeddedCerts(tools: SbTools, sig: string, work: string, signal?: AbortSignal) {
-  const all = path.join(work, "embedded.pem");
-  const r = await run(
-    tools.openssl,
-    ["pkcs7", "-inform", "DER", "-in", sig, "-print_certs", "-out", all],
-    { signal },
-  );
-  if (r.code !== 0) return [];
-  const text = await Deno.readTextFile(all);
-  const blocks = text.match(/-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g) ?? [];
-  const out: { file: string; serial?: bigint }[] = [];
-  for (const [i, block] of blocks.slice(0, 16).entries()) {
-    const file = path.join(work, `cert-${i}.pem`);
-    await Deno.writeTextFile(file, block + "\n");
-    const s = await run(tools.openssl, ["x509", "-in", file, "-noout", "-serial"], { signal });
-    const hex = /serial=([0-9A-Fa-f]+)/.exec(s.stdout)?.[1];
-    out.push({ file, serial: hex ? BigInt(`0x${hex}`) : undefined });
-  }
-  return out;
 }
