@@ -112,8 +112,9 @@ export const PAYLOAD_OPTIONS = {
   "payload-bound": {
     type: "boolean",
     help: [
-      "also embed the images each payload binds",
-      "(/usr/lib/bootc/bound-images.d) that are in local storage",
+      "check the images each payload binds (/usr/lib/bootc/",
+      "bound-images.d): those also named with --payload are",
+      "embedded, the others left out with a warning",
     ],
   },
   "payload-format": {

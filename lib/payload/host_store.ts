@@ -77,7 +77,7 @@ async function readHostStore(
   // Only the name the payload goes by: the host's other names (internal registries) stay home.
   const chosen: Rec[] = found.map((i, n) => {
     const { ["names-history"]: _, ...rest } = i!;
-    return { ...rest, names: [payloads[n].name] };
+    return withoutSignatures({ ...rest, names: [payloads[n].name] });
   });
   const chain = layerChain(chosen.map((i) => i.layer as string), layers);
   if (typeof chain === "string") return { reason: chain };
@@ -136,12 +136,59 @@ function layerChain(tops: string[], layers: Rec[]): Rec[] | string {
   return chain;
 }
 
-/** The image's directory of manifests, configs and signatures. */
+/** sha256 of nothing: what c/storage records for an empty piece of data. */
+const EMPTY_DIGEST = "sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+
+/** A big-data name of the image's record ("signature-<digest>") from its file's name ("=base64"). */
+function bigDataName(file: string): string | undefined {
+  try {
+    return file.startsWith("=") ? atob(file.slice(1)) : file;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The image's record with its signatures emptied: the host's signatures (who vouched for the
+ * image on this host) stay home, as skopeo's --remove-signatures leaves them.
+ */
+export function withoutSignatures(image: Rec): Rec {
+  const names = Array.isArray(image["big-data-names"]) ? image["big-data-names"] as string[] : [];
+  const sigs = names.filter((n) => typeof n === "string" && n.startsWith("signature-"));
+  const sizes = { ...(image["big-data-sizes"] as Rec | undefined) };
+  const digests = { ...(image["big-data-digests"] as Rec | undefined) };
+  for (const n of sigs) {
+    sizes[n] = 0;
+    digests[n] = EMPTY_DIGEST;
+  }
+  let metadata = image.metadata;
+  try {
+    const parsed = typeof metadata === "string" ? JSON.parse(metadata) : undefined;
+    if (parsed && typeof parsed === "object" && parsed["signatures-sizes"]) {
+      for (const k of Object.keys(parsed["signatures-sizes"])) parsed["signatures-sizes"][k] = [];
+      metadata = JSON.stringify(parsed);
+    }
+  } catch { /* not JSON: kept as it is */ }
+  return {
+    ...image,
+    ...(image["big-data-sizes"] ? { "big-data-sizes": sizes } : {}),
+    ...(image["big-data-digests"] ? { "big-data-digests": digests } : {}),
+    ...(metadata === undefined ? {} : { metadata }),
+  };
+}
+
+/** The image's directory of manifests and configs; its signature files are written empty. */
 async function addImageFiles(root: string, id: string, store: HostStore) {
   if (!ID.test(id)) return `image ID ${id} is not a digest`;
   const dir = path.join("overlay-images", id);
   store.dirs.push(dir);
-  return await addFiles(root, dir, store);
+  const problem = await addFiles(root, dir, store);
+  for (const copy of store.copies.filter((c) => path.dirname(c.target) === dir)) {
+    if (!bigDataName(path.basename(copy.target))?.startsWith("signature-")) continue;
+    store.copies.splice(store.copies.indexOf(copy), 1);
+    store.writes.push({ path: copy.target, content: "" });
+  }
+  return problem;
 }
 
 /** One layer: its tar-split, its link and lower files, its empty directories, its diff bound. */

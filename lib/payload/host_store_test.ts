@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { hostStore } from "./host_store.ts";
+import { hostStore, withoutSignatures } from "./host_store.ts";
 
 const IMG = "1".repeat(64);
 const TOP = "a".repeat(64);
@@ -108,4 +108,21 @@ Deno.test("host store: what it cannot take is left to skopeo, with the reason", 
   } finally {
     await Deno.remove(root, { recursive: true });
   }
+});
+
+Deno.test("host store: the image's record keeps no signatures (sizes 0, the empty digest)", () => {
+  const sig = `signature-${"a".repeat(64)}`;
+  const record = withoutSignatures({
+    id: "x",
+    "big-data-names": ["manifest", sig],
+    "big-data-sizes": { manifest: 10, [sig]: 1234 },
+    "big-data-digests": { manifest: "sha256:m", [sig]: "sha256:s" },
+    metadata: JSON.stringify({ "signatures-sizes": { "sha256:d": [600, 634] } }),
+  });
+  assert.deepEqual(record["big-data-sizes"], { manifest: 10, [sig]: 0 });
+  assert.equal((record["big-data-digests"] as Record<string, string>)[sig].length, 71);
+  assert.deepEqual(JSON.parse(record.metadata as string), {
+    "signatures-sizes": { "sha256:d": [] },
+  });
+  assert.deepEqual(withoutSignatures({ id: "y", metadata: "not json" }).metadata, "not json");
 });

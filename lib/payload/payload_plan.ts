@@ -130,6 +130,8 @@ export function skopeoArgs(format: PayloadFormat, work: PayloadWork, payload: Pa
     "copy",
     "--quiet",
     "--preserve-digests",
+    // The host's signatures stay home: the ISO carries the image, not who vouched for it here.
+    "--remove-signatures",
     `containers-storage:${payload.id}`,
     destination(format, work, payload.name),
   ];

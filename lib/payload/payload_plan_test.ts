@@ -9,8 +9,11 @@ Deno.test("payload: the tag a reference means", () => {
   assert.equal(tagFor("localhost/app", tags), "localhost/app:latest");
   assert.equal(tagFor("app", tags), "localhost/app:latest", "a short name");
   assert.equal(tagFor("localhost/app:2", tags), "localhost/app:2");
-  assert.equal(tagFor("0123abcd", tags), "localhost/other:1", "an ID: the first tag");
+  // An ID never takes the host's first tag (it could be an internal registry's name).
+  assert.equal(tagFor("0123abcd", ["internal.corp.example/app:1"]), undefined);
   assert.equal(tagFor("0123abcd", []), undefined);
+  const digest = `quay.io/x/app@sha256:${"a".repeat(64)}`;
+  assert.equal(tagFor(digest, ["internal.corp.example/app:1"]), digest);
   assert.equal(
     tagFor("localhost:5000/app", ["localhost:5000/app:latest"]),
     "localhost:5000/app:latest",

@@ -8,7 +8,7 @@
 import * as path from "node:path";
 import type { Cleanup } from "../cleanup.ts";
 import { CnisoError, InputError, ToolError } from "../errors.ts";
-import { type Finding, Findings, mib } from "../image/findings.ts";
+import { type Finding, finding, Findings, mib } from "../image/findings.ts";
 import { ImageRoot } from "../image/image_root.ts";
 import { inspectImage, mountImage, unmountImage } from "../image/podman.ts";
 import { runBytes } from "../run.ts";
@@ -85,34 +85,43 @@ export async function findPayloads(
   if (request.bound) {
     for (const p of [...payloads]) {
       for (const b of await boundImages(podman, p, cleanup)) {
-        const named = `named by ${p.name} (${printable(b.file)})`;
-        if (!isFullyQualified(b.ref)) {
-          findings.warn(
-            "bound image",
-            b.ref,
-            `${named} but not a full reference (registry and tag or digest): left out`,
-          );
-          continue;
-        }
-        const found = await localImage(
-          podman,
-          b.ref,
-          `bound by ${p.name}: ${printable(b.file)}`,
-          true,
-        );
-        if (found) add(found);
-        else {
-          findings.warn(
-            "bound image",
-            b.ref,
-            `${named} but not in local storage under that name: left out`,
-            `to embed it: podman pull ${b.ref}`,
-          );
-        }
+        findings.list.push(boundFinding(b, p.name, payloads));
       }
     }
   }
   return { payloads, findings: findings.list };
+}
+
+/**
+ * What becomes of an image a payload binds. A payload is third-party input: it never chooses
+ * what else from the host goes into a published ISO. A bound image is embedded only when the
+ * user names it too (with --payload); any other, a localhost/ one included, is left out with a
+ * warning that says how to include it.
+ */
+function boundFinding(
+  b: { ref: string; file: string },
+  by: string,
+  payloads: Payload[],
+): Finding {
+  const named = `named by ${by} (${printable(b.file)})`;
+  const chosen = payloads.find((q) => q.ref === b.ref || q.name === b.ref);
+  if (chosen) {
+    return finding({
+      item: "bound image",
+      severity: "ok",
+      where: b.ref,
+      detail: `${named}; embedded: you named it (--payload ${chosen.ref})`,
+    });
+  }
+  const full = isFullyQualified(b.ref) && isImageReference(b.ref);
+  return finding({
+    item: "bound image",
+    severity: "warning",
+    where: b.ref,
+    detail: `${named}: left out (a payload does not choose what else from this host goes ` +
+      `into the ISO)${full ? "" : "; and it is not a full reference (registry and tag or digest)"}`,
+    hint: full ? `to embed it, name it too: --payload ${b.ref}` : undefined,
+  });
 }
 
 /**
@@ -132,17 +141,24 @@ async function localImage(
   const name = tagFor(ref, found.tags);
   if (!name) {
     throw new InputError(
-      `payload ${ref} has no name (tag) in local storage; the live system would not find it`,
-      `tag it: podman tag ${ref} localhost/my-payload:latest`,
+      `payload ${ref}: no name for it in the ISO (an image ID, or a name without that tag in ` +
+        `local storage); the host's other tags are not used, as one may be an internal registry's`,
+      `name it by a tag: podman tag ${ref} localhost/my-payload:latest, then --payload ` +
+        `localhost/my-payload:latest`,
     );
   }
   return { ref, id: found.id, name, size: found.size ?? 0, why };
 }
 
-/** The tag a reference means (localhost/x means localhost/x:latest), else the image's first tag. */
+/**
+ * The name a payload goes by in the ISO: the tag the reference means (localhost/x means
+ * localhost/x:latest), or a digest reference as it was given. Never another of the host's tags:
+ * for an ID, the first tag could be an internal registry's name (undefined: cniso asks for one).
+ */
 export function tagFor(ref: string, tags: string[]): string | undefined {
+  if (/^[^@]+@sha256:[0-9a-f]{64}$/.test(ref)) return ref;
   const tagged = /:[\w][\w.-]*$/.test(ref.split("/").at(-1) ?? "") ? ref : `${ref}:latest`;
-  return tags.find((t) => t === ref || t === tagged || t.endsWith(`/${tagged}`)) ?? tags[0];
+  return tags.find((t) => t === ref || t === tagged || t.endsWith(`/${tagged}`));
 }
 
 /** The images a payload binds: read from its bound-images.d, the image mounted for a moment. */

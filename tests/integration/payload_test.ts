@@ -134,47 +134,90 @@ Deno.test("payload (root, podman): the same through skopeo, when the host's stor
   }
 });
 
-Deno.test("payload (root, podman): --payload-bound adds the bound image found in local storage and names the one that is not", async () => {
+Deno.test("payload (root, podman): --payload-bound embeds no host image a payload picks; only those the user names too", async () => {
   const a = await payloadImage("payload-a");
   const b = await payloadImage("payload-b");
   const image = await testImage("live");
+  // payload-a binds payload-b, which is in local storage: a payload's choice, so left out.
   const r = await cniso(["check", image, "--payload", a, "--payload-bound", "--json"]);
   assert.equal(r.code, 0, r.stdout + r.stderr);
   const doc = JSON.parse(r.stdout);
   const rows = doc.findings.filter((f: { what: string }) => /payload|bound/.test(f.what));
-  const bId = await hostId(b);
+  const byWhere = (x: string[], y: string[]) => x[2] < y[2] ? -1 : 1;
   assert.deepEqual(
-    rows.map((f: { what: string; status: string; where: string }) => [f.what, f.status, f.where]),
+    rows.map((f: { what: string; status: string; where: string }) => [f.what, f.status, f.where])
+      .sort(byWhere),
     [
       ["payload", "ok", a],
-      ["payload", "ok", b],
+      ["bound image", "warning", "localhost/cniso-payload-b:latest"],
+      ["bound image", "warning", "localhost/cniso-no-such-image:1"],
       [
         "bound image",
         "warning",
         "containers-storage:[overlay@/tmp/cniso-evil-store+/tmp/cniso-evil-run]x",
       ],
-      ["bound image", "warning", "localhost/cniso-no-such-image:1"],
-    ],
+    ].sort(byWhere),
   );
-  assert.match(rows[2].detail, /evil\.image\) but not a full reference .*: left out/);
+  const bRow = rows.find((f: { where: string }) => f.where === "localhost/cniso-payload-b:latest");
+  assert.match(bRow.detail, /b\.image\): left out \(a payload does not choose/);
+  assert.match(bRow.hint, /name it too: --payload localhost\/cniso-payload-b:latest/);
+  const evil = rows.find((f: { where: string }) => /evil/.test(f.where));
+  assert.match(evil.detail, /not a full reference/);
   for (const p of ["/tmp/cniso-evil-store", "/tmp/cniso-evil-run"]) {
     assert.equal(await Deno.lstat(p).catch(() => undefined), undefined, `podman never saw ${p}`);
   }
-  assert.match(
-    rows[1].detail,
-    new RegExp(`^${bId.slice(0, 12)}, .*bound by ${a}: /usr/lib/bootc/bound-images\\.d/b\\.image`),
-  );
-  assert.match(
-    rows[3].detail,
-    /gone\.container\) but not in local storage under that name: left out/,
-  );
   const dry = await cniso(["build", image, "--payload", a, "--payload-bound", "--dry-run"]);
   assert.equal(dry.code, 0, dry.stderr);
-  assert.match(
-    dry.stdout,
-    /payload \(containers-storage, into \/var\/lib\/containers\/storage of the live root\):\n {2}localhost\/cniso-payload-a:latest \w{12} [\d.]+ MiB \(--payload\)\n {2}localhost\/cniso-payload-b:latest/,
+  assert.doesNotMatch(dry.stdout, /cniso-payload-b/, "not in the plan");
+  assert.match(dry.stderr, /warning: localhost\/cniso-payload-b:latest: named by .*left out/);
+  // Named by the user too: embedded, and the bound row says so.
+  const both = await cniso([
+    "check",
+    image,
+    "--payload",
+    a,
+    "--payload",
+    b,
+    "--payload-bound",
+    "--json",
+  ]);
+  assert.equal(both.code, 0, both.stdout + both.stderr);
+  const named = JSON.parse(both.stdout).findings.find((f: { what: string; where: string }) =>
+    f.what === "bound image" && f.where === "localhost/cniso-payload-b:latest"
   );
-  assert.match(dry.stderr, /warning: localhost\/cniso-no-such-image:1: named by/);
+  assert.equal(named.status, "ok");
+  assert.match(named.detail, /embedded: you named it/);
+});
+
+Deno.test("payload (root, podman): an ID takes no host tag; a digest reference is the name; host signatures stay home", async () => {
+  const a = await payloadImage("payload-a");
+  const image = await testImage("live");
+  const id = await hostId(a);
+  // An internal-looking second name on the host: it must not reach the ISO.
+  await $`podman tag ${a} internal.corp.example/team/payload-a:secret`;
+  const dir = await Deno.makeTempDir({ dir: "/var/tmp", prefix: "cniso-payload-names-" });
+  try {
+    const byId = await cniso(["check", image, "--payload", id.slice(0, 12)]);
+    assert.equal(byId.code, 2, byId.stdout + byId.stderr);
+    assert.match(byId.stderr, /no name for it in the ISO .*internal registry/);
+    const digest = (await $`podman image inspect --format {{.Digest}} ${a}`.text()).trim();
+    const ref = `localhost/cniso-payload-a@${digest}`;
+    const built = await buildAndExtract(dir, "digest", ["--payload", ref]);
+    await $`unsquashfs -q -d ${dir}/x ${built.squashfs} ${STORE}/overlay-images`.quiet();
+    const records = await Deno.readTextFile(`${dir}/x/${STORE}/overlay-images/images.json`);
+    assert.doesNotMatch(records, /internal\.corp\.example/);
+    const names = JSON.parse(records).map((i: { names: string[] }) => i.names);
+    assert.deepEqual(names, [[ref]]);
+    // Signatures: the record keeps no sizes and the files are empty.
+    for await (const e of Deno.readDir(`${dir}/x/${STORE}/overlay-images/${id}`)) {
+      if (atob(e.name.slice(1)).startsWith("signature-")) {
+        assert.equal((await Deno.stat(`${dir}/x/${STORE}/overlay-images/${id}/${e.name}`)).size, 0);
+      }
+    }
+  } finally {
+    await $`podman untag ${a} internal.corp.example/team/payload-a:secret`.noThrow();
+    await Deno.remove(dir, { recursive: true });
+  }
 });
 
 Deno.test("payload (root, podman): --payload-format oci writes an OCI layout whose layers carry the whiteouts", async () => {
