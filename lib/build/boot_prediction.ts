@@ -18,7 +18,7 @@ import { findTool } from "../tools.ts";
 import { makeTempDir } from "../temp_dir.ts";
 
 /** The Secure Boot chain's bound: a few seconds for real binaries. */
-const SB_SECS = 60;
+const SB_SECS = 30;
 /** modules.builtin is a few hundred KiB. */
 const MAX_BUILTIN = 4 * 1024 * 1024;
 

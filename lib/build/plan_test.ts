@@ -275,6 +275,7 @@ Deno.test("plan: payloads are copied by skopeo in a private mount namespace, the
     "copy",
     "--quiet",
     "--preserve-digests",
+    "--remove-signatures",
     `containers-storage:${"b".repeat(64)}`,
     "containers-storage:[overlay@/out/.cniso-x/payload/store+/out/.cniso-x/payload/run]localhost/b:1",
   ]);

@@ -8,7 +8,7 @@ import {
 } from "../build/erofs.ts";
 import { parseExcludes } from "../build/exclude.ts";
 import { execute, progressSteps } from "../build/executor.ts";
-import { inspect, type Inspection, inspectionError } from "../build/inspect.ts";
+import { type Inspection, inspectionError, type InspectOptions } from "../build/inspect.ts";
 import { formatPlan, makePlan, type Plan } from "../build/plan.ts";
 import { type SourceDate, sourceDate } from "../build/source_date.ts";
 import { prepareOutput } from "../build/work_dir.ts";
@@ -19,8 +19,8 @@ import { mountImage, unmountImage } from "../image/podman.ts";
 import { judgePayloads, type PayloadRequest, whiteoutFindings } from "../payload/payloads.ts";
 import { mib } from "../image/findings.ts";
 import { asCnisoError, InputError } from "../errors.ts";
-import { ImageRoot } from "../image/image_root.ts";
-import { judgeMedium, predictBoot } from "../build/boot_prediction.ts";
+import { judgeMedium } from "../build/boot_prediction.ts";
+import { judgeImage } from "../build/judge_image.ts";
 import { type ImageSource, openSource } from "../image/image_source.ts";
 import {
   makeProgress,
@@ -276,22 +276,13 @@ async function payloadsOrThrow(
 /** Judges the image; reports the warnings; stops on errors. */
 async function inspectOrThrow(
   source: ImageSource,
-  options: Parameters<typeof inspect>[1],
+  options: InspectOptions,
   progress: Progress,
   signal: AbortSignal,
 ): Promise<NonNullable<Inspection["ready"]>> {
-  const root = new ImageRoot(source.rootDir);
-  const inspection = await inspect(root, options, signal);
   // Before anything heavy: an initramfs that cannot boot the ISO stops the build (exit 2).
-  if (inspection.ready) {
-    inspection.findings.push(
-      ...await predictBoot(root, inspection.ready.contract, {
-        rootfsType: options.rootfsType ?? "squashfs",
-        acceptInitramfs: options.acceptInitramfs,
-      }, signal),
-    );
-    if (inspection.findings.some((f) => f.severity === "error")) inspection.ready = undefined;
-  }
+  const inspection = await judgeImage(source.rootDir, options, signal);
+  if (inspection.findings.some((f) => f.severity === "error")) inspection.ready = undefined;
   for (const f of inspection.findings.filter((f) => f.severity === "warning")) {
     progress.warning(`${f.where}: ${f.detail}`);
   }

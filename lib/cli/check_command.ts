@@ -1,11 +1,11 @@
 /** `cniso check`: run every check `build` runs, print what was found where, build nothing. */
-import { inspect, type Inspection } from "../build/inspect.ts";
+import type { Inspection } from "../build/inspect.ts";
 import { withCleanup } from "../cleanup.ts";
 import { asCnisoError } from "../errors.ts";
 import type { Finding } from "../image/contract.ts";
-import { ImageRoot } from "../image/image_root.ts";
 import { openSource } from "../image/image_source.ts";
-import { judgeMedium, predictBoot } from "../build/boot_prediction.ts";
+import { judgeMedium } from "../build/boot_prediction.ts";
+import { judgeImage } from "../build/judge_image.ts";
 import { run } from "../run.ts";
 import { jsonText, printable } from "../terminal.ts";
 import {
@@ -75,13 +75,8 @@ async function checkWith(args: string[]): Promise<number> {
   const payload = payloadRequest(values);
   return await withCleanup(async (cleanup, signal) => {
     const source = await openSource(spec, cleanup);
-    const result = await inspect(new ImageRoot(source.rootDir), options, signal);
+    const result = await judgeImage(source.rootDir, options, signal);
     if (result.ready) {
-      const predicted = await predictBoot(new ImageRoot(source.rootDir), result.ready.contract, {
-        rootfsType: options.rootfsType ?? "squashfs",
-        acceptInitramfs: options.acceptInitramfs,
-      }, signal);
-      result.findings.push(...predicted);
       const bytes = await treeBytes(source.rootDir, signal);
       if (bytes !== undefined) result.findings.push(judgeMedium(bytes, true));
     }
@@ -162,9 +157,12 @@ function printTable(name: string, result: Inspection) {
   for (const w of result.warnings) console.log(`  warning: ${printable(w)}`);
 }
 
-/** The live root's size before compression (du), or undefined when du cannot tell within a minute. */
+/** du's bound: the size is advice, and check answers in well under a minute. */
+const TREE_SECS = 15;
+
+/** The live root's size before compression (du), or undefined when du cannot tell in time. */
 async function treeBytes(root: string, signal: AbortSignal): Promise<number | undefined> {
-  const bounded = AbortSignal.any([signal, AbortSignal.timeout(60_000)]);
+  const bounded = AbortSignal.any([signal, AbortSignal.timeout(TREE_SECS * 1000)]);
   try {
     const r = await run("du", ["-s", "-x", "-b", "--", root], { signal: bounded });
     signal.throwIfAborted();

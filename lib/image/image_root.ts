@@ -21,8 +21,11 @@ export interface Resolved {
 }
 
 export class ImageRoot {
-  /** `root` is the host directory that is `/` of the image (a mount point). */
-  constructor(readonly root: string) {}
+  /**
+   * `root` is the host directory that is `/` of the image (a mount point). Every read stops
+   * once `signal` aborts: the discovery's budget (judge_image.ts), or the user's signal.
+   */
+  constructor(readonly root: string, readonly signal?: AbortSignal) {}
 
   /**
    * Resolves `imagePath` component by component, following symlinks inside the
@@ -34,6 +37,7 @@ export class ImageRoot {
     const done: string[] = [];
     let hops = 0;
     while (pending.length > 0) {
+      this.signal?.throwIfAborted();
       const name = pending.shift()!;
       if (name === "..") {
         done.pop();
@@ -127,6 +131,7 @@ export class ImageRoot {
     if (dir?.kind !== "directory") return [];
     const names: string[] = [];
     for await (const entry of Deno.readDir(dir.hostPath)) {
+      this.signal?.throwIfAborted();
       if (names.length >= max) {
         throw new InputError(`${dir.imagePath} in the image has more than ${max} entries`);
       }

@@ -1,0 +1,49 @@
+/**
+ * One discovery of an image, as `check` and `build` make it: the contract,
+ * iso.yaml and the menu (inspect.ts), then the boot prediction
+ * (boot_prediction.ts), all within one budget. A bootable image takes a few
+ * seconds; one whose layout holds far more than any (thousands of EFI
+ * package versions, kernels, links) is bad input, not a long wait.
+ */
+import { InputError } from "../errors.ts";
+import { ImageRoot } from "../image/image_root.ts";
+import { predictBoot } from "./boot_prediction.ts";
+import { inspect, type Inspection, type InspectOptions } from "./inspect.ts";
+
+/** The whole discovery's budget, probes included. */
+export const DISCOVERY_SECS = 40;
+
+export async function judgeImage(
+  rootDir: string,
+  options: InspectOptions,
+  signal: AbortSignal,
+): Promise<Inspection> {
+  const budget = AbortSignal.timeout(DISCOVERY_SECS * 1000);
+  const bounded = AbortSignal.any([signal, budget]);
+  const root = new ImageRoot(rootDir, bounded);
+  try {
+    const inspection = await inspect(root, options, bounded);
+    if (inspection.ready) {
+      inspection.findings.push(
+        ...await predictBoot(root, inspection.ready.contract, {
+          rootfsType: options.rootfsType ?? "squashfs",
+          acceptInitramfs: options.acceptInitramfs,
+        }, bounded),
+      );
+    }
+    if (budget.aborted && !signal.aborted) throw overBudget();
+    return inspection;
+  } catch (e) {
+    if (budget.aborted && !signal.aborted) throw overBudget();
+    throw e;
+  }
+}
+
+function overBudget(): InputError {
+  return new InputError(
+    `reading the image took over ${DISCOVERY_SECS} s: its layout holds far more than a ` +
+      `bootable image's (kernels, EFI packages and versions, initramfs contents, or links)`,
+    "look at what the image has in /usr/lib/modules, /usr/lib/efi, /usr/lib/bootupd and " +
+      "/boot/efi: cniso reads these to find the boot pieces",
+  );
+}
