@@ -11,6 +11,7 @@ import type { Progress, Report } from "../progress.ts";
 import { run } from "../run.ts";
 import { writeLabels } from "../selinux/labels.ts";
 import { shellQuote } from "../terminal.ts";
+import { makeTempFile } from "../temp_dir.ts";
 import type { ToolName } from "../tools.ts";
 
 const STDERR_LINES = 15;
@@ -107,14 +108,15 @@ export async function runStep(
     if (!tools.has(name)) throw new ToolError(`internal: tool ${name} was not looked up`);
   }
   const pty = report ? tools.get("script") : undefined;
-  const [exe, ...args] = pty ? inTerminal(pty, commandLine(step, tools)) : commandLine(step, tools);
+  const terminal = pty ? await terminalArgs(pty, commandLine(step, tools)) : undefined;
+  const [exe, ...args] = terminal ? terminal.args : commandLine(step, tools);
   const timeout = step.timeoutSecs ? AbortSignal.timeout(step.timeoutSecs * 1000) : undefined;
   const result = await run(exe, args, {
     env: pty ? { ...step.env, SHELL: "/bin/sh" } : step.env,
     signal: timeout ? AbortSignal.any([signal, timeout]) : signal,
     onStdout: report ? percentages(report) : undefined,
     cwd: step.cwd,
-  });
+  }).finally(() => terminal?.file && Deno.remove(terminal.file).catch(() => {}));
   signal.throwIfAborted();
   if (timeout?.aborted) {
     throw new ToolError(
@@ -158,9 +160,30 @@ const SIGNALS: Record<number, string> = {
  * terminal every quarter second. A new terminal has no width, and mksquashfs
  * then draws nothing: stty gives it one. Its words are quoted for the shell.
  */
-export function inTerminal(script: string, command: string[]): string[] {
-  const line = `stty cols 120 2>/dev/null; exec ${command.map(shellQuote).join(" ")}`;
+export function inTerminal(script: string, command: string[], commandFile?: string): string[] {
+  const line = `stty cols 120 2>/dev/null; ${
+    commandFile ? `. ${shellQuote(commandFile)}` : terminalCommand(command)
+  }`;
   return [script, "-q", "-f", "-e", "-c", line, "/dev/null"];
+}
+
+/**
+ * The shell line that runs `command` in the terminal. script takes it as one argument, and
+ * Linux limits one argument to 128 KiB (a payload of many layers makes mksquashfs's line
+ * longer): past TERMINAL_LINE_MAX the line goes into a file the shell reads instead.
+ */
+export function terminalCommand(command: string[]): string {
+  return `exec ${command.map(shellQuote).join(" ")}`;
+}
+export const TERMINAL_LINE_MAX = 64 * 1024;
+
+/** The terminal's arguments, with the command in a temporary file when its line is too long. */
+async function terminalArgs(script: string, command: string[]) {
+  const line = terminalCommand(command);
+  if (line.length <= TERMINAL_LINE_MAX) return { args: inTerminal(script, command) };
+  const file = await makeTempFile("cniso-command-");
+  await Deno.writeTextFile(file, `${line}\n`);
+  return { args: inTerminal(script, command, file), file };
 }
 
 /** A tool's output without progress bars and carriage returns: the lines a person reads. */

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { inTerminal, skippedEntries, withoutProgress } from "./executor.ts";
+import { inTerminal, skippedEntries, terminalCommand, withoutProgress } from "./executor.ts";
 
 Deno.test("executor: what mksquashfs leaves out is a failure, naming it", () => {
   const stderr =
@@ -23,4 +23,24 @@ Deno.test("executor: a command in a terminal of its own keeps every word as it w
 Deno.test("executor: progress bars and carriage returns are left out of a tool's messages", () => {
   const text = "[===   ] 10/100  10%\r[=====] 100/100 100%\r\nFATAL ERROR: no luck\r\n\r\n";
   assert.equal(withoutProgress(text), "FATAL ERROR: no luck");
+});
+
+Deno.test("inTerminal: a command line past 128 KiB runs from a file the shell reads (script takes one argument)", async () => {
+  const words = Array.from({ length: 20_000 }, (_, i) => `word-${i}'s`);
+  const command = ["/bin/echo", ...words];
+  assert.ok(terminalCommand(command).length > 128 * 1024);
+  const file = await Deno.makeTempFile();
+  try {
+    await Deno.writeTextFile(file, `${terminalCommand(command)}\n`);
+    const [exe, ...args] = inTerminal("script", command, file);
+    assert.ok(args.every((a) => a.length < 1024), "no long argument");
+    const out = await new Deno.Command(exe, { args, env: { SHELL: "/bin/sh" }, stdout: "piped" })
+      .output();
+    assert.equal(out.code, 0);
+    const text = new TextDecoder().decode(out.stdout).trim();
+    assert.equal(text.split(/\s+/).length, words.length);
+    assert.ok(text.endsWith("word-19999's"));
+  } finally {
+    await Deno.remove(file);
+  }
 });
