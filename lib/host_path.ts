@@ -31,6 +31,13 @@ function ownedByUs(info: Deno.FileInfo): boolean {
   return info.uid === 0 || info.uid === Deno.uid();
 }
 
+/** Whether users other than its owner may rename entries of `info` (writable, not sticky). */
+function sharedWritable(info: Deno.FileInfo): boolean {
+  const mode = info.mode ?? 0;
+  if (mode & 0o1000) return false;
+  return (mode & 0o002) !== 0 || ((mode & 0o020) !== 0 && info.gid !== 0);
+}
+
 /** Whether others may add entries to `info` (a sticky world- or group-writable directory). */
 function othersMayAdd(info: Deno.FileInfo): boolean {
   return ((info.mode ?? 0) & 0o022) !== 0;
@@ -43,11 +50,14 @@ function othersMayAdd(info: Deno.FileInfo): boolean {
  */
 export async function resolveTrusted(
   given: string,
-): Promise<{ real: string; trusted: boolean; why?: string }> {
+): Promise<{ real: string; trusted: boolean; why?: string; steerers: Set<number>; open?: string }> {
   const pending = path.resolve(given).split("/").filter((p) => p && p !== ".");
   const done: string[] = [];
   let why: string | undefined;
   let hops = 0;
+  // Who could change where the way leads: the owners of its steps; `open`: anyone could.
+  const steerers = new Set<number>();
+  let open: string | undefined;
   while (pending.length > 0) {
     const name = pending.shift()!;
     if (name === "..") {
@@ -56,10 +66,16 @@ export async function resolveTrusted(
     }
     const parent = "/" + done.join("/");
     const parentInfo = await Deno.lstat(parent);
-    why ??= dirProblem(parent, parentInfo);
+    const problem = dirProblem(parent, parentInfo);
+    why ??= problem;
+    if (!ownedByUs(parentInfo)) steerers.add(parentInfo.uid!);
+    if (sharedWritable(parentInfo)) open ??= `${parent} is writable by other users`;
     const here = path.join(parent, name);
     const info = await Deno.lstat(here);
-    if (othersMayAdd(parentInfo) && !ownedByUs(info)) why ??= `${here} belongs to uid ${info.uid}`;
+    if (othersMayAdd(parentInfo) && !ownedByUs(info)) {
+      why ??= `${here} belongs to uid ${info.uid}`;
+      steerers.add(info.uid!);
+    }
     if (info.isSymlink) {
       if (++hops > MAX_SYMLINK_HOPS) {
         throw new InputError(`${given}: too many levels of symbolic links`);
@@ -73,5 +89,5 @@ export async function resolveTrusted(
   }
   const real = "/" + done.join("/");
   why ??= dirProblem(real, await Deno.lstat(real));
-  return { real, trusted: why === undefined, why };
+  return { real, trusted: why === undefined, why, steerers, open };
 }

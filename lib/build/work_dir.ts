@@ -50,7 +50,7 @@ export async function prepareOutput(
   const given = path.dirname(destPath);
   const name = path.basename(destPath);
   // Resolved once; from here on only `real` (root's alone) or the held descriptor is used.
-  const { real, trusted } = await osGuard(
+  const { real, trusted, steerers, open } = await osGuard(
     `cannot open the output directory ${given}`,
     () => resolveTrusted(given),
   );
@@ -73,7 +73,7 @@ export async function prepareOutput(
       },
     };
   }
-  const held = await holdForeignDir(real, given, cleanup);
+  const held = await holdForeignDir(real, given, cleanup, { steerers, open });
   const dirOwner = { uid: held.uid ?? 0, gid: held.gid ?? 0 };
   return {
     workDir,
@@ -104,15 +104,28 @@ async function holdForeignDir(
   real: string,
   given: string,
   cleanup: Cleanup,
+  way: { steerers: Set<number>; open?: string },
 ): Promise<Deno.FileInfo> {
   const held = await osGuard(`cannot open the output directory ${given}`, () => Deno.open(real));
   cleanup.defer("release the output directory", () => held.close());
   const info = await held.stat();
   if (!info.isDirectory) throw new InputError(`${given}: not a directory`);
+  const fix = "give the directory's real path, or write the ISO to a directory its user owns";
   if (info.uid === 0 && !dirProblem(given, info)) {
     throw new ToolError(
       `${given} is reached by a path that other users can change, but only root can write there`,
-      "give the directory's real path, or write the ISO to a directory its user owns",
+      fix,
+    );
+  }
+  // Root writes only into the directory of the one user who could steer the way there: never
+  // into a third user's directory that someone else's symlink points at.
+  const others = [...way.steerers].filter((uid) => uid !== info.uid);
+  if (way.open || others.length > 0) {
+    const by = way.open ?? `uid ${others.join(", uid ")} can change the way there`;
+    throw new ToolError(
+      `${given} leads to ${real}, which belongs to uid ${info.uid}, but ${by}: ` +
+        `cniso does not write into a directory another user may have been steered to`,
+      fix,
     );
   }
   return info;

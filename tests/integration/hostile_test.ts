@@ -133,6 +133,28 @@ Deno.test("hostile (root): an output path through another user's symlink to a ro
   }
 });
 
+Deno.test("hostile (root): an output path through one user's symlink to a third user's private directory is refused, naming it", async () => {
+  const root = await makeTree();
+  const home = await nobodysDir("cniso-home-");
+  // User B (uid 4242): a private directory holding an ISO of the same name.
+  const theirs = await Deno.makeTempDir({ dir: "/var/tmp", prefix: "cniso-third-" });
+  await Deno.writeTextFile(`${theirs}/x.iso`, "B's own ISO");
+  await Deno.chown(`${theirs}/x.iso`, 4242, 4242);
+  await Deno.chmod(theirs, 0o700);
+  await Deno.chown(theirs, 4242, 4242);
+  try {
+    await $`${AS_NOBODY} ln -s ${theirs} ${home}/out`;
+    const r = await cniso(["build", "--rootfs", root, "--no-bios", "-o", `${home}/out/x.iso`]);
+    assert.equal(r.code, 1, r.stderr);
+    assert.match(r.stderr, new RegExp(`leads to ${theirs}, which belongs to uid 4242`));
+    assert.match(r.stderr, new RegExp(`uid ${NOBODY} can change the way there`));
+    assert.equal(await Deno.readTextFile(`${theirs}/x.iso`), "B's own ISO");
+    assert.deepEqual([...Deno.readDirSync(theirs)].map((e) => e.name), ["x.iso"]);
+  } finally {
+    await removeAll(root, home, theirs);
+  }
+});
+
 Deno.test("hostile (root): a symlink at the ISO's name is replaced; the file it names is untouched", async () => {
   const root = await makeTree();
   const out = await nobodysDir("cniso-hostile-out-");
