@@ -108,7 +108,8 @@ export function asCnisoError(e: unknown): CnisoError {
     if (/\(os error (36|40)\)/.test(e.message) || e instanceof Deno.errors.FilesystemLoop) {
       return new InputError(
         `${message}: a path is longer than the system allows, or its links loop`,
-        "shorten the tree's paths (a path may be at most 4095 bytes) or remove the looping links",
+        "a path may be at most 4095 bytes: shorten the tree's paths or remove its looping links " +
+          "(or, if the path is the output's or TMPDIR's, choose a shorter one)",
       );
     }
     return new CnisoError(message, ExitCode.failure);

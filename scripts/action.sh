@@ -3,7 +3,15 @@
 # and writes `iso=<path>` to $GITHUB_OUTPUT. Inputs arrive as INPUT_* variables,
 # as the runner passes them; each is checked and passed as one argument (no eval).
 set -euo pipefail
-fail() { echo "::error::cniso action: $*" >&2; exit 2; }
+# An annotation is one line: inputs quoted in it have their line breaks escaped as GitHub does.
+fail() {
+  local msg=$*
+  msg=${msg//'%'/'%25'}
+  msg=${msg//$'\r'/'%0D'}
+  msg=${msg//$'\n'/'%0A'}
+  echo "::error::cniso action: $msg" >&2
+  exit 2
+}
 
 image=${INPUT_IMAGE:-}
 out=${INPUT_OUTPUT_DIR:-output}
@@ -63,7 +71,9 @@ trap 'rm -f "$log"' EXIT
 token=$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')
 echo "::stop-commands::$token"
 set +e
-"${run[@]}" --compression "$compression" "${extra[@]}" --progress json | tee "$log"
+# One stream: the runner reads stdout and stderr apart, so a stderr line could reach it after
+# commands are back on.
+"${run[@]}" --compression "$compression" "${extra[@]}" --progress json 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
 set -e
 echo "::$token::"

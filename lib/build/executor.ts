@@ -83,6 +83,7 @@ export async function execute(plan: Plan, options: ExecuteOptions): Promise<numb
         await runStep(step, {
           ...options,
           report: step.tool === "mksquashfs" ? report : undefined,
+          workDir: plan.workDir,
         });
       }
     });
@@ -102,13 +103,17 @@ export async function execute(plan: Plan, options: ExecuteOptions): Promise<numb
 
 export async function runStep(
   step: Step,
-  { tools, signal, report }: Pick<ExecuteOptions, "tools" | "signal"> & { report?: Report },
+  { tools, signal, report, workDir }: Pick<ExecuteOptions, "tools" | "signal"> & {
+    report?: Report;
+    /** Root's own directory, for a command line too long for one argument. */
+    workDir?: string;
+  },
 ): Promise<void> {
   for (const name of [step.tool, ...(step.via ? [step.via.tool] : [])]) {
     if (!tools.has(name)) throw new ToolError(`internal: tool ${name} was not looked up`);
   }
   const pty = report ? tools.get("script") : undefined;
-  const terminal = pty ? await terminalArgs(pty, commandLine(step, tools)) : undefined;
+  const terminal = pty ? await terminalArgs(pty, commandLine(step, tools), workDir) : undefined;
   const [exe, ...args] = terminal ? terminal.args : commandLine(step, tools);
   const timeout = step.timeoutSecs ? AbortSignal.timeout(step.timeoutSecs * 1000) : undefined;
   const result = await run(exe, args, {
@@ -177,11 +182,18 @@ export function terminalCommand(command: string[]): string {
 }
 export const TERMINAL_LINE_MAX = 64 * 1024;
 
-/** The terminal's arguments, with the command in a temporary file when its line is too long. */
-async function terminalArgs(script: string, command: string[]) {
+/**
+ * The terminal's arguments, with the command in a file when its line is too long (in the work
+ * directory, root's alone: the shell runs what the file says).
+ */
+async function terminalArgs(script: string, command: string[], workDir?: string) {
   const line = terminalCommand(command);
-  if (line.length <= TERMINAL_LINE_MAX) return { args: inTerminal(script, command) };
-  const file = await makeTempFile("cniso-command-");
+  if (new TextEncoder().encode(line).length <= TERMINAL_LINE_MAX) {
+    return { args: inTerminal(script, command) };
+  }
+  const file = workDir
+    ? await Deno.makeTempFile({ dir: workDir, prefix: "command-" })
+    : await makeTempFile("cniso-command-");
   await Deno.writeTextFile(file, `${line}\n`);
   return { args: inTerminal(script, command, file), file };
 }

@@ -139,6 +139,11 @@ function layerChain(tops: string[], layers: Rec[]): Rec[] | string {
 /** sha256 of nothing: what c/storage records for an empty piece of data. */
 const EMPTY_DIGEST = "sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
 
+/** c/storage's signature data: "signatures" (the image's), "signature-<digest>" (an instance's). */
+function isSignature(name: string): boolean {
+  return name === "signatures" || name.startsWith("signature-");
+}
+
 /** A big-data name of the image's record ("signature-<digest>") from its file's name ("=base64"). */
 function bigDataName(file: string): string | undefined {
   try {
@@ -154,7 +159,7 @@ function bigDataName(file: string): string | undefined {
  */
 export function withoutSignatures(image: Rec): Rec {
   const names = Array.isArray(image["big-data-names"]) ? image["big-data-names"] as string[] : [];
-  const sigs = names.filter((n) => typeof n === "string" && n.startsWith("signature-"));
+  const sigs = names.filter((n) => typeof n === "string" && isSignature(n));
   const sizes = { ...(image["big-data-sizes"] as Rec | undefined) };
   const digests = { ...(image["big-data-digests"] as Rec | undefined) };
   for (const n of sigs) {
@@ -164,8 +169,12 @@ export function withoutSignatures(image: Rec): Rec {
   let metadata = image.metadata;
   try {
     const parsed = typeof metadata === "string" ? JSON.parse(metadata) : undefined;
-    if (parsed && typeof parsed === "object" && parsed["signatures-sizes"]) {
-      for (const k of Object.keys(parsed["signatures-sizes"])) parsed["signatures-sizes"][k] = [];
+    if (parsed && typeof parsed === "object") {
+      // One list for the image ("signature-sizes"), one per instance digest ("signatures-sizes").
+      if (Array.isArray(parsed["signature-sizes"])) parsed["signature-sizes"] = [];
+      for (const k of Object.keys(parsed["signatures-sizes"] ?? {})) {
+        parsed["signatures-sizes"][k] = [];
+      }
       metadata = JSON.stringify(parsed);
     }
   } catch { /* not JSON: kept as it is */ }
@@ -184,7 +193,8 @@ async function addImageFiles(root: string, id: string, store: HostStore) {
   store.dirs.push(dir);
   const problem = await addFiles(root, dir, store);
   for (const copy of store.copies.filter((c) => path.dirname(c.target) === dir)) {
-    if (!bigDataName(path.basename(copy.target))?.startsWith("signature-")) continue;
+    const name = bigDataName(path.basename(copy.target));
+    if (name === undefined || !isSignature(name)) continue;
     store.copies.splice(store.copies.indexOf(copy), 1);
     store.writes.push({ path: copy.target, content: "" });
   }

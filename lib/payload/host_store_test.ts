@@ -126,3 +126,15 @@ Deno.test("host store: the image's record keeps no signatures (sizes 0, the empt
   });
   assert.deepEqual(withoutSignatures({ id: "y", metadata: "not json" }).metadata, "not json");
 });
+
+Deno.test('host store: a single image\'s signatures (the "signatures" key, "signature-sizes") too', () => {
+  const record = withoutSignatures({
+    id: "x",
+    "big-data-names": ["manifest", "signatures"],
+    "big-data-sizes": { manifest: 10, signatures: 10 },
+    "big-data-digests": { manifest: "sha256:m", signatures: "sha256:s" },
+    metadata: JSON.stringify({ "signature-sizes": [10] }),
+  });
+  assert.deepEqual(record["big-data-sizes"], { manifest: 10, signatures: 0 });
+  assert.deepEqual(JSON.parse(record.metadata as string), { "signature-sizes": [] });
+});

@@ -9,6 +9,8 @@ Deno.test("payload: the tag a reference means", () => {
   assert.equal(tagFor("localhost/app", tags), "localhost/app:latest");
   assert.equal(tagFor("app", tags), "localhost/app:latest", "a short name");
   assert.equal(tagFor("localhost/app:2", tags), "localhost/app:2");
+  // A short name never takes another registry's tag that ends the same way.
+  assert.equal(tagFor("app:1", ["registry.internal.corp/team/app:1"]), undefined);
   // An ID never takes the host's first tag (it could be an internal registry's name).
   assert.equal(tagFor("0123abcd", ["internal.corp.example/app:1"]), undefined);
   assert.equal(tagFor("0123abcd", []), undefined);

@@ -158,7 +158,8 @@ async function localImage(
 export function tagFor(ref: string, tags: string[]): string | undefined {
   if (/^[^@]+@sha256:[0-9a-f]{64}$/.test(ref)) return ref;
   const tagged = /:[\w][\w.-]*$/.test(ref.split("/").at(-1) ?? "") ? ref : `${ref}:latest`;
-  return tags.find((t) => t === ref || t === tagged || t.endsWith(`/${tagged}`));
+  // A short name means localhost/ only: "app:1" must not become registry.internal/team/app:1.
+  return tags.find((t) => t === ref || t === tagged || t === `localhost/${tagged}`);
 }
 
 /** The images a payload binds: read from its bound-images.d, the image mounted for a moment. */

@@ -128,6 +128,8 @@ Deno.test("action: bad inputs stop the step with an error annotation (exit 2)", 
         // A comma would add options to --mount type=image,source=IMAGE,...
         [{ image: "x,destination=/etc" }, /image: not an image reference/],
         [{ image: "x y" }, /image: not an image reference/],
+        // The annotation stays one line: the input's line break is escaped.
+        [{ image: "x\n::warning::injected" }, /not an image reference: 'x%0A::warning::injected'/],
         [{ image: "x", "allow-label-mismatch": "yes" }, /expected true or false/],
         [{ image: "x", payloads: "localhost/p" }, /payloads need mode: privileged/],
         [{ image: "x", mode: "privileged", payloads: "a -x" }, /cannot start with '-'/],
@@ -141,6 +143,7 @@ Deno.test("action: bad inputs stop the step with an error annotation (exit 2)", 
       const r = await runStep({ ...inputs }, dir);
       assert.equal(r.code, 2, r.stderr);
       assert.match(r.stderr, /^::error::cniso action: /m);
+      assert.doesNotMatch(r.stderr, /^\s*::(?!error::cniso action: )/m);
       assert.match(r.stderr, message);
       assert.equal(r.outputs, "");
     }
