@@ -3,7 +3,9 @@
  * directory of its own (removed by the file's last test), and boot-test run
  * as a user runs it, with the TCG-friendly bounds.
  */
+import $ from "dax";
 import assert from "node:assert/strict";
+import { MICROSOFT_UEFI_CAS } from "../lib/secure_boot/microsoft_cas.ts";
 import { cniso } from "./images.ts";
 
 /** Printed by the test images' cniso-report.service: / is dracut's overlay over the live root. */
@@ -43,4 +45,30 @@ export async function bootTest(iso: string, args: string[], env?: Record<string,
     env,
   });
   return { ...r, all: r.stdout + r.stderr };
+}
+
+let vars2023: Promise<string> | undefined;
+
+/**
+ * OVMF variables with Secure Boot on, a platform key of the test's own and db = {Microsoft UEFI
+ * CA 2023} only (virt-fw-vars): firmware that trusts only the 2023 CA. Made once per test file;
+ * the file is in /tmp and small.
+ */
+export function only2023Vars(): Promise<string> {
+  vars2023 ??= (async () => {
+    const dir = await Deno.makeTempDir({ prefix: "cniso-sb-vars-" });
+    const ca = `${dir}/ms2023.pem`;
+    await Deno.writeTextFile(ca, MICROSOFT_UEFI_CAS[1].pem);
+    const vars = `${dir}/OVMF_VARS_2023.fd`;
+    await $`virt-fw-vars -i /usr/share/OVMF/OVMF_VARS_4M.fd -o ${vars} --enroll-generate ${"cniso test platform"} --no-microsoft --add-db 77fa9abd-0359-4d32-bd60-28f4e78f784b ${ca} --secure-boot`
+      .quiet();
+    return vars;
+  })();
+  return vars2023;
+}
+
+/** Removes what only2023Vars made. */
+export async function removeVars(): Promise<void> {
+  if (vars2023) await Deno.remove((await vars2023).replace(/\/[^/]+$/, ""), { recursive: true });
+  vars2023 = undefined;
 }

@@ -503,7 +503,7 @@ const cases: Case[] = [
     args: ["--payload", "localhost/cniso-payload-b:latest", "--no-bios"],
     code: 1,
     message:
-      /mksquashfs could not read 1 entry of the image and would leave it out:\n {2}Cannot stat .*os-release because Operation not permitted, ignoring/,
+      /mksquashfs could not read 1 entry of the image and would leave it out:\ncniso: +Cannot stat .*os-release because Operation not permitted, ignoring/,
   },
   {
     name: "a payload reference that is a store specification",
