@@ -126,8 +126,8 @@ Deno.test('boot (slow, QEMU): the generated entry "… (check the medium first)"
 });
 
 Deno.test("boot (slow, QEMU): an ISO whose CDLABEL is not its label fails, naming the phase", async () => {
-  // rd.timeout: dracut gives up on the root device after 30 s instead of 3 minutes.
-  const r = await boot(await isoOf("badlabel"), ["--timeout", "300", "--append", "rd.timeout=30"]);
+  // rd.retry: dracut gives up waiting for the root device after 30 s instead of 3 minutes.
+  const r = await boot(await isoOf("badlabel"), ["--timeout", "300", "--append", "rd.retry=30"]);
   assert.equal(r.code, 1, r.all);
   assert.match(r.stdout, /FAIL: /);
   assert.match(r.stdout, /last phase reached: initramfs/);
