@@ -5,7 +5,7 @@
  * certificate), and the medium's size. `check` prints it; `build` stops on
  * its errors (exit 2) unless told --accept-initramfs, and warns of the rest.
  */
-import type { Contract, Finding } from "../image/contract.ts";
+import { type Contract, type Finding, isoKernels } from "../image/contract.ts";
 import { finding } from "../image/findings.ts";
 import type { ImageRoot } from "../image/image_root.ts";
 import { listInitramfs } from "../image/initramfs_listing.ts";
@@ -53,10 +53,7 @@ async function initramfsFindings(
   options: PredictOptions,
   signal?: AbortSignal,
 ): Promise<Finding[]> {
-  const kernels = [
-    { version: contract.kernelVersion, initramfs: contract.initramfs },
-    ...contract.otherKernels,
-  ];
+  const kernels = isoKernels(contract);
   const out: Finding[] = [];
   const config = configHostonly(await dracutConfig(root));
   for (const k of kernels) {

@@ -41,6 +41,14 @@ export interface Contract {
   mediaCheck: boolean;
 }
 
+/** Every kernel on the ISO with its initramfs: the default first. */
+export function isoKernels(contract: Contract): { version: string; initramfs: Resolved }[] {
+  return [
+    { version: contract.kernelVersion, initramfs: contract.initramfs },
+    ...contract.otherKernels,
+  ];
+}
+
 export interface DiscoverOptions {
   /** The default kernel's version (else the highest). */
   kernelVersion?: string;

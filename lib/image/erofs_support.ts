@@ -4,7 +4,7 @@
  * `-t squashfs`), and each kernel on the ISO must have the EROFS driver,
  * built in or as a module in its initramfs. Read from the image, bounded.
  */
-import type { Contract } from "./contract.ts";
+import { type Contract, isoKernels } from "./contract.ts";
 import type { ImageRoot } from "./image_root.ts";
 import { initramfsContains } from "./initramfs.ts";
 import { MODULES_DIR } from "./kernels.ts";
@@ -45,10 +45,7 @@ export async function erofsSupport(
       detail: "",
     };
   }
-  const kernels = [
-    { version: contract.kernelVersion, initramfs: contract.initramfs },
-    ...contract.otherKernels,
-  ];
+  const kernels = isoKernels(contract);
   const doubts: string[] = [];
   for (const k of kernels) {
     const driver = await erofsDriver(root, k.version);

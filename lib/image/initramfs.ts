@@ -10,10 +10,12 @@ import { run } from "../run.ts";
 
 const NEEDLE = "dmsquash-live";
 
-const COMPRESSIONS: { magic: number[]; tool: string }[] = [
+/** An initramfs's compressions by their magic bytes, and the tool that decompresses each. */
+export const COMPRESSIONS: { magic: number[]; tool: string }[] = [
   { magic: [0x1f, 0x8b], tool: "gzip" },
   { magic: [0x28, 0xb5, 0x2f, 0xfd], tool: "zstd" },
   { magic: [0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00], tool: "xz" },
+  { magic: [0x02, 0x21, 0x4c, 0x18], tool: "lz4" },
 ];
 
 /** A probe that takes longer is given up on (a decompression bomb, a slow disk). */

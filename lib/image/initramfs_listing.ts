@@ -7,14 +7,7 @@
  */
 import { type CpioListing, CpioReader } from "./cpio_reader.ts";
 import { readAtMost } from "../read_at_most.ts";
-import { MAX_DECOMPRESSED, PROBE_SECS } from "./initramfs.ts";
-
-const COMPRESSIONS: { magic: number[]; tool: string }[] = [
-  { magic: [0x1f, 0x8b], tool: "gzip" },
-  { magic: [0x28, 0xb5, 0x2f, 0xfd], tool: "zstd" },
-  { magic: [0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00], tool: "xz" },
-  { magic: [0x02, 0x21, 0x4c, 0x18], tool: "lz4" },
-];
+import { COMPRESSIONS, MAX_DECOMPRESSED, PROBE_SECS } from "./initramfs.ts";
 
 /** dracut's records, kept whole; both spellings (lib is a link to usr/lib in newer layouts). */
 export const RECORDS = ["modules.txt", "build-parameter.txt", "hostonly-kernel-modules.txt"];

@@ -5,6 +5,7 @@
  * root is the overlay over the squashfs.
  */
 import assert from "node:assert/strict";
+import { PHASE_NAMES } from "../../lib/boot/console_text.ts";
 import { fakeQemuEnv } from "../../testing/fake_qemu.ts";
 import {
   bootTest,
@@ -48,16 +49,7 @@ for (
       ]);
       assert.equal(r.code, 0, r.all);
       assert.match(r.stdout, new RegExp(`PASS: .* booted \\(${firmware}, ${media}, (tcg|kvm)[;)]`));
-      for (
-        const phase of [
-          "firmware",
-          "bootloader menu",
-          "kernel",
-          "initramfs",
-          "live root mounted",
-          "target reached",
-        ]
-      ) {
+      for (const phase of PHASE_NAMES) {
         assert.match(r.stderr, new RegExp(`  ${phase} +\\d+\\.\\d s`), `phase ${phase} reported`);
       }
     },
