@@ -18,6 +18,7 @@ import type { Cleanup } from "../cleanup.ts";
 import { InputError, osGuard, ToolError } from "../errors.ts";
 import { dirProblem, resolveTrusted } from "../host_path.ts";
 import { run } from "../run.ts";
+import { inUserNamespace } from "../cli/rootless.ts";
 
 /** Where work directories go when the output directory is not root's alone. */
 export const SHARED_WORK_BASE = "/var/tmp";
@@ -50,10 +51,14 @@ export async function prepareOutput(
   const given = path.dirname(destPath);
   const name = path.basename(destPath);
   // Resolved once; from here on only `real` (root's alone) or the held descriptor is used.
-  const { real, trusted, steerers, open } = await osGuard(
+  const way = await osGuard(
     `cannot open the output directory ${given}`,
     () => resolveTrusted(given),
   );
+  const { real, steerers, open } = way;
+  // A plain user's cniso (root of podman's user namespace) writes with the user's own rights:
+  // no one can steer it anywhere the user could not write. (Host root's files show as uid 65534.)
+  const trusted = way.trusted || inUserNamespace();
   if (!(await Deno.stat(real)).isDirectory) throw new InputError(`${given}: not a directory`);
   const base = trusted ? real : SHARED_WORK_BASE;
   if (!trusted && !(await resolveTrusted(base)).trusted) {

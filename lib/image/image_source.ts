@@ -8,6 +8,7 @@ import { InputError } from "../errors.ts";
 import { imageId, mountImage, unmountImage } from "./podman.ts";
 import { requireTools } from "../tools.ts";
 import { treeSafety } from "./tree_safety.ts";
+import { inUserNamespace } from "../cli/rootless.ts";
 
 export interface ImageSource {
   /** How messages and the plan name it. */
@@ -32,7 +33,9 @@ export async function openSource(
       throw new InputError(`--rootfs ${spec.rootfs}: no such directory`);
     }
     if (!info.isDirectory) throw new InputError(`--rootfs ${spec.rootfs}: not a directory`);
-    const rootDir = Deno.uid() === 0
+    // Only real root needs the tree to be root's alone: a plain user's cniso (even as the user
+    // namespace's root) reads with the user's own rights.
+    const rootDir = Deno.uid() === 0 && !inUserNamespace()
       ? await safeTree(spec.rootfs)
       : await Deno.realPath(spec.rootfs);
     return { name: spec.rootfs, rootDir };
