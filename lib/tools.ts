@@ -28,6 +28,8 @@ export const TOOLS = {
   openssl: { names: ["openssl"], debian: "openssl", fedora: "openssl" },
   // Optional: a terminal for mksquashfs's progress bar (executor.ts).
   script: { names: ["script"], debian: "bsdutils", fedora: "util-linux" },
+  // A plain user's build: podman unshare in a session of its own (user_namespace_run.ts).
+  setsid: { names: ["setsid"], debian: "util-linux", fedora: "util-linux-core" },
   "grub-mkimage": {
     names: ["grub2-mkimage", "grub-mkimage"],
     debian: "grub-common",

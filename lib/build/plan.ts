@@ -169,14 +169,12 @@ type WorkFiles = ReturnType<typeof workFiles>;
 export function makePlan(input: PlanInput): Plan {
   const files = workFiles(input.workDir);
   const bios = input.contract.biosModules !== undefined;
-  const excludes = input.excludes ?? [];
+  const excludes = [...LIVE_ROOT_EXCLUDES, ...(input.excludes ?? [])];
   const esp = espPlacements(input.contract, files);
   const iso = isoPlacements(input.contract, files, esp, bios);
   const payload = viewParts(input);
   const erofs = input.rootfsType === "erofs";
-  const liveRoot = erofs
-    ? erofsStage(input, files, excludes)
-    : squashfsStage(input, files, excludes.length > 0);
+  const liveRoot = erofs ? erofsStage(input, files, excludes) : squashfsStage(input, files);
   const labels = input.selinux && !erofs ? [labelStage(input)] : [];
   const stages = [
     ...payload.stages,
@@ -197,7 +195,7 @@ export function makePlan(input: PlanInput): Plan {
     writes: [
       { path: files.grubCfg, content: input.grubConfig },
       { path: files.diskInfo, content: diskInfo(input.contract.osRelease, input.label) },
-      ...(excludes.length > 0 ? [{ path: files.excludes, content: excludeFile(excludes) }] : []),
+      { path: files.excludes, content: excludeFile(excludes) },
       ...(input.rootfsType === "erofs" && input.dropHostLabels && !input.selinux
         ? [{ path: selinuxWork(input.workDir).noLabels, content: NO_LABELS }]
         : []),
@@ -416,13 +414,27 @@ function espSizeKiB(contract: Contract, grubConfig: string): number {
   return Math.ceil(bytes / 1024) + 1024;
 }
 
-function squashfsStage(input: PlanInput, files: WorkFiles, exclude: boolean): Stage {
+/**
+ * What the live root never holds, whoever builds it. /dev's entries: at boot the kernel's
+ * devtmpfs is /dev (dracut moves it there before the root's init runs), and storage without
+ * root (rootless podman, a user namespace) cannot hold device nodes, so they would make a
+ * user's ISO differ from root's for nothing.
+ */
+export const LIVE_ROOT_EXCLUDES = ["dev/*"];
+
+/**
+ * The root directory's mode: the booted `/` is the overlay's upper directory (0755), never this
+ * one, and the image mount's own varies with podman's storage driver (overlay 0555, vfs 0755).
+ */
+const ROOT_MODE = "0755";
+
+function squashfsStage(input: PlanInput, files: WorkFiles): Stage {
   const title = "squashfs of the image";
   // -progress with -quiet: only the progress bar, which the executor reads for percentages.
   const args = [liveRootSource(input), files.squashfs, "-noappend", "-progress", "-quiet"];
   // mksquashfs takes the times from SOURCE_DATE_EPOCH, except the root directory's own.
-  args.push("-root-time", `${input.epoch}`);
-  if (exclude) args.push("-wildcards", "-ef", files.excludes);
+  args.push("-root-time", `${input.epoch}`, "-root-mode", ROOT_MODE);
+  args.push("-wildcards", "-ef", files.excludes);
   // Labels from the pseudo file and from the host cannot both be given: mksquashfs stops on that.
   if (input.dropHostLabels || input.selinux) args.push(...HOST_LABELS_EXCLUDED);
   if (input.selinux) args.push("-pf", selinuxWork(input.workDir).pseudo);

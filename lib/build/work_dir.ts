@@ -18,7 +18,7 @@ import type { Cleanup } from "../cleanup.ts";
 import { InputError, osGuard, ToolError } from "../errors.ts";
 import { dirProblem, resolveTrusted } from "../host_path.ts";
 import { run } from "../run.ts";
-import { inUserNamespace } from "../cli/rootless.ts";
+import { isHostRoot } from "../image/user_namespace.ts";
 
 /** Where work directories go when the output directory is not root's alone. */
 export const SHARED_WORK_BASE = "/var/tmp";
@@ -56,9 +56,9 @@ export async function prepareOutput(
     () => resolveTrusted(given),
   );
   const { real, steerers, open } = way;
-  // A plain user's cniso (root of podman's user namespace) writes with the user's own rights:
-  // no one can steer it anywhere the user could not write. (Host root's files show as uid 65534.)
-  const trusted = way.trusted || inUserNamespace();
+  // Below host root (a plain user, or uid 0 of a user namespace) cniso writes with the user's own
+  // rights: no one can steer it anywhere the user could not write. (Root's files show as 65534.)
+  const trusted = way.trusted || !(await isHostRoot());
   if (!(await Deno.stat(real)).isDirectory) throw new InputError(`${given}: not a directory`);
   const base = trusted ? real : SHARED_WORK_BASE;
   if (!trusted && !(await resolveTrusted(base)).trusted) {

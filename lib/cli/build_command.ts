@@ -22,6 +22,8 @@ import { asCnisoError, InputError } from "../errors.ts";
 import { judgeMedium } from "../build/boot_prediction.ts";
 import { judgeImage } from "../build/judge_image.ts";
 import { type ImageSource, openSource } from "../image/image_source.ts";
+import { isHostRoot, needsUserNamespace } from "../image/user_namespace.ts";
+import { runInUserNamespace } from "../image/user_namespace_run.ts";
 import {
   makeProgress,
   type Progress,
@@ -142,6 +144,8 @@ async function buildWith(args: string[], progress: Progress): Promise<number> {
     return 0;
   }
   const settings = await buildSettings(values, positionals);
+  // A plain user's image is mounted in podman's user namespace: cniso runs again there.
+  if (needsUserNamespace(settings.spec)) return await runInUserNamespace(["build", ...args]);
   const { rootfs, compression, dryRun, payload } = settings;
   // Look the tools up before mounting anything: a missing one is found in a second.
   const tools = dryRun ? new Map() : await requireTools(buildTools(rootfs, payload !== undefined));
@@ -206,7 +210,7 @@ async function buildWith(args: string[], progress: Progress): Promise<number> {
       tools,
       signal,
       progress,
-      owner: isoOwner(out.dirOwner, settings.owner),
+      owner: isoOwner(out.dirOwner, settings.owner, await isHostRoot()),
       place: out.place,
       imageBytes: source.size,
     });
@@ -408,9 +412,13 @@ function parseOwner(text: string | undefined): { uid: number; gid: number } | un
 function isoOwner(
   dir: { uid: number; gid: number },
   owner: { uid: number; gid: number } | undefined,
+  hostRoot: boolean,
 ): { uid: number; gid: number } | undefined {
   if (Deno.uid() !== 0) return undefined;
   if (owner) return owner;
+  // In a user namespace the ISO is already the user's; a directory of someone else's (/tmp)
+  // shows there as an unmapped id that no chown can give.
+  if (!hostRoot) return undefined;
   return dir.uid ? { uid: dir.uid, gid: dir.gid ?? 0 } : undefined;
 }
 

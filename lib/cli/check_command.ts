@@ -4,6 +4,8 @@ import { withCleanup } from "../cleanup.ts";
 import { asCnisoError } from "../errors.ts";
 import type { Finding } from "../image/contract.ts";
 import { openSource } from "../image/image_source.ts";
+import { needsUserNamespace } from "../image/user_namespace.ts";
+import { runInUserNamespace } from "../image/user_namespace_run.ts";
 import { judgeMedium } from "../build/boot_prediction.ts";
 import { judgeImage } from "../build/judge_image.ts";
 import { run } from "../run.ts";
@@ -68,6 +70,8 @@ async function checkWith(args: string[]): Promise<number> {
   const spec = imageOrRootfs("check", positionals, values.rootfs);
   // Options are judged before anything is mounted.
   const options = inspectOptions(values);
+  // A plain user's image is mounted in podman's user namespace: cniso runs again there.
+  if (needsUserNamespace(spec)) return await runInUserNamespace(["check", ...args]);
   // Whether the live root will be labelled depends on this host's mksquashfs (or mkfs.erofs).
   const capability = await labelCapability(options.rootfsType ?? "squashfs");
   options.cannotLabel = capability.cannot;

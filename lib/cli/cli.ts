@@ -8,7 +8,7 @@ import { asCnisoError, CnisoError, ExitCode, formatError } from "../errors.ts";
 import { bootTestCommand } from "./boot_test_command.ts";
 import { build, BUILD_EXIT_CODES } from "./build_command.ts";
 import { check } from "./check_command.ts";
-import { needsUserNamespace, runInUserNamespace } from "./rootless.ts";
+import { announceInnerProcess } from "../image/user_namespace.ts";
 
 export const VERSION = denoJson.version;
 
@@ -44,10 +44,8 @@ async function dispatch(args: string[]): Promise<number> {
     console.log(`cniso ${VERSION}`);
     return ExitCode.ok;
   }
-  // A plain user's build or check runs again in podman's user namespace (rootless.ts).
-  if (needsUserNamespace(command) && !rest.includes("--help") && !rest.includes("-h")) {
-    return await runInUserNamespace(args);
-  }
+  // The cniso a plain user's build started in podman's namespace (user_namespace.ts).
+  announceInnerProcess();
   const run = COMMANDS[command];
   if (!run) {
     throw new CnisoError(

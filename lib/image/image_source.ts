@@ -8,7 +8,8 @@ import { InputError } from "../errors.ts";
 import { imageId, mountImage, unmountImage } from "./podman.ts";
 import { requireTools } from "../tools.ts";
 import { treeSafety } from "./tree_safety.ts";
-import { inUserNamespace } from "../cli/rootless.ts";
+import { requireReadable } from "./tree_access.ts";
+import { isHostRoot } from "./user_namespace.ts";
 
 export interface ImageSource {
   /** How messages and the plan name it. */
@@ -33,17 +34,18 @@ export async function openSource(
       throw new InputError(`--rootfs ${spec.rootfs}: no such directory`);
     }
     if (!info.isDirectory) throw new InputError(`--rootfs ${spec.rootfs}: not a directory`);
-    // Only real root needs the tree to be root's alone: a plain user's cniso (even as the user
-    // namespace's root) reads with the user's own rights.
-    const rootDir = Deno.uid() === 0 && !inUserNamespace()
-      ? await safeTree(spec.rootfs)
-      : await Deno.realPath(spec.rootfs);
+    // Only host root needs the tree to be root's alone: below it (a plain user, or uid 0 of a
+    // user namespace) cniso reads with the user's own rights.
+    const hostRoot = await isHostRoot();
+    const rootDir = hostRoot ? await safeTree(spec.rootfs) : await Deno.realPath(spec.rootfs);
+    if (!hostRoot) await requireReadable(rootDir, spec.rootfs);
     return { name: spec.rootfs, rootDir };
   }
   const podman = (await requireTools(["podman"])).get("podman")!;
   const { id, created, size } = await imageId(podman, spec.image!);
   const rootDir = await mountImage(podman, id);
   cleanup.defer(`unmount ${spec.image}`, () => unmountImage(podman, id));
+  if (!(await isHostRoot())) await requireReadable(rootDir, spec.image!);
   return { name: spec.image!, rootDir, created, size };
 }
 

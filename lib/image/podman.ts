@@ -2,6 +2,7 @@
 import { InputError, ToolError } from "../errors.ts";
 import { isImageReference } from "./image_ref.ts";
 import { run } from "../run.ts";
+import { isHostRoot } from "./user_namespace.ts";
 
 /** What podman knows of one image in local storage. */
 export interface ImageInfo {
@@ -53,11 +54,23 @@ export async function imageId(podman: string, ref: string): Promise<ImageInfo> {
   const info = await inspectImage(podman, ref);
   if (!info) {
     throw new InputError(
-      `no image "${ref}" in local podman storage`,
-      "build or pull it first (podman images lists what is there)",
+      `no image "${ref}" in ${await storageName()}`,
+      `build or pull it first (podman images lists what is there)${await rootStoreHint(ref)}`,
     );
   }
   return info;
+}
+
+/** Whose storage podman reads: root's, or (below host root) the user's own. */
+export async function storageName(): Promise<string> {
+  return await isHostRoot() ? "local podman storage" : "your own (rootless) podman storage";
+}
+
+/** Below host root, root's images are out of reach: how to bring one over. */
+export async function rootStoreHint(ref: string): Promise<string> {
+  if (await isHostRoot()) return "";
+  return `; an image in root's storage is not yours to read: sudo podman save ${ref} | ` +
+    "podman load (README, Without root)";
 }
 
 /** Mounts an image and returns its root directory. Needs root (podman's image mount does). */

@@ -10,7 +10,13 @@ import type { Cleanup } from "../cleanup.ts";
 import { CnisoError, InputError, ToolError } from "../errors.ts";
 import { type Finding, finding, Findings, mib } from "../image/findings.ts";
 import { ImageRoot } from "../image/image_root.ts";
-import { inspectImage, mountImage, unmountImage } from "../image/podman.ts";
+import {
+  inspectImage,
+  mountImage,
+  rootStoreHint,
+  storageName,
+  unmountImage,
+} from "../image/podman.ts";
 import { runBytes } from "../run.ts";
 import { printable } from "../terminal.ts";
 import { BOUND_IMAGES_DIR, boundImageRef, isBoundImageFile } from "./bound_images.ts";
@@ -77,8 +83,8 @@ export async function findPayloads(
       findings.bad(
         "payload",
         ref,
-        `no image "${ref}" in local container storage`,
-        `pull it first: podman pull ${ref}`,
+        `no image "${ref}" in ${await storageName()}`,
+        `pull it first: podman pull ${ref}${await rootStoreHint(ref)}`,
       );
     }
   }

@@ -428,7 +428,7 @@ const cases: Case[] = [
     args: ["--payload", "localhost/cniso-no-such-payload:1"],
     code: 2,
     message:
-      /no image "localhost\/cniso-no-such-payload:1" in local container storage[\s\S]*podman pull localhost\/cniso-no-such-payload:1/,
+      /no image "localhost\/cniso-no-such-payload:1" in local podman storage[\s\S]*podman pull localhost\/cniso-no-such-payload:1/,
   },
   {
     name: "--payload-bound without a payload",
