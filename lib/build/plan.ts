@@ -5,6 +5,7 @@
  */
 import * as path from "node:path";
 import type { Contract } from "../image/contract.ts";
+import type { Resolved } from "../image/image_root.ts";
 import { mib } from "../image/findings.ts";
 import { ELTORITO_MODULES } from "../image/grub_modules.ts";
 import { diskInfo } from "../iso/disk_info.ts";
@@ -148,6 +149,12 @@ export interface PlanInput {
    * live root (mksquashfs 4.6 and newer; mkfs.erofs with SELinux support).
    */
   dropHostLabels?: boolean;
+  /**
+   * Graft copies of the kernels and initramfs: cniso runs as a non-root uid, whose
+   * capabilities (CAP_DAC_READ_SEARCH) xorriso's access(2) check ignores, and Debian's and
+   * Fedora's initramfs are root's alone (mode 0600).
+   */
+  copyKernels?: boolean;
 }
 
 /** The files the build makes in its work directory. */
@@ -162,6 +169,7 @@ function workFiles(workDir: string) {
     efiboot: work("efiboot.img"),
     biosDir: work("i386-pc"),
     tempIso: work("cniso.iso"),
+    kernelsDir: work("kernels"),
   };
 }
 type WorkFiles = ReturnType<typeof workFiles>;
@@ -171,7 +179,8 @@ export function makePlan(input: PlanInput): Plan {
   const bios = input.contract.biosModules !== undefined;
   const excludes = [...LIVE_ROOT_EXCLUDES, ...(input.excludes ?? [])];
   const esp = espPlacements(input.contract, files);
-  const iso = isoPlacements(input.contract, files, esp, bios);
+  const kernels = kernelPlacements(input.contract, input.copyKernels ? files : undefined);
+  const iso = isoPlacements(files, kernels, esp, bios);
   const payload = viewParts(input);
   const erofs = input.rootfsType === "erofs";
   const liveRoot = erofs ? erofsStage(input, files, excludes) : squashfsStage(input, files);
@@ -209,6 +218,7 @@ export function makePlan(input: PlanInput): Plan {
         size: f.size,
       })),
       ...(input.selinux ? contextsCopies(input.selinux, input.workDir) : []),
+      ...kernels.flatMap((k) => k.copy ? [k.copy] : []),
     ],
     iso,
     esp,
@@ -372,14 +382,14 @@ function espPlacements(contract: Contract, files: WorkFiles): Placement[] {
 }
 
 function isoPlacements(
-  contract: Contract,
   files: WorkFiles,
+  kernels: KernelPlacement[],
   esp: Placement[],
   bios: boolean,
 ): Placement[] {
   return [
     { target: LIVE_ROOT, source: files.squashfs },
-    ...kernelPlacements(contract),
+    ...kernels.map(({ target, source }) => ({ target, source })),
     { target: DISK_INFO, source: files.diskInfo },
     { target: EFI_IMAGE, source: files.efiboot },
     ...esp,
@@ -395,15 +405,25 @@ function isoPlacements(
   ];
 }
 
-/** The default kernel at the contract's paths, every other one under its version. */
-function kernelPlacements(contract: Contract): Placement[] {
+type KernelPlacement = Placement & { copy?: Placement };
+
+/**
+ * The default kernel at the contract's paths, every other one under its version; grafted from
+ * the image, or (`files` given: copyKernels) from copies in the work directory.
+ */
+function kernelPlacements(contract: Contract, files?: WorkFiles): KernelPlacement[] {
   const kernels = [
     { at: kernelPaths(), kernel: contract.kernel, initramfs: contract.initramfs },
     ...contract.otherKernels.map((k) => ({ at: kernelPaths(k.version), ...k })),
   ];
+  const place = (target: string, file: Resolved): KernelPlacement => {
+    if (!files) return { target, source: file.hostPath };
+    const copy = path.join(files.kernelsDir, target.replaceAll("/", "_"));
+    return { target, source: copy, copy: { source: file.hostPath, target: copy, size: file.size } };
+  };
   return kernels.flatMap(({ at, kernel, initramfs }) => [
-    { target: at.kernel, source: kernel.hostPath },
-    { target: at.initrd, source: initramfs.hostPath },
+    place(at.kernel, kernel),
+    place(at.initrd, initramfs),
   ]);
 }
 

@@ -195,6 +195,8 @@ async function buildWith(args: string[], progress: Progress): Promise<number> {
         ? { policy: ready.selinux.policy!, restorecon: ready.selinux.restorecon }
         : undefined,
       dropHostLabels: labels.dropHostLabels,
+      // A non-root uid's capabilities count for every tool but xorriso (plan.ts).
+      copyKernels: Deno.uid() !== 0,
     };
     const notes = buildNotes(ready, date);
     if (dryRun) {
