@@ -52,8 +52,11 @@ fi
 
 mkdir -p -- "$out"
 out=$(cd -- "$out" && pwd)
+# Unprivileged: the runner's own podman (rootless on GitHub's hosted runners): no sudo, no
+# capability on the host; cniso runs as uid 0 of podman's user namespace. Privileged mode reads
+# root's storage, so it needs root.
 podman=(podman)
-[ "$(id -u)" = 0 ] || podman=(sudo podman)
+[ "$(id -u)" = 0 ] || [ "$mode" = unprivileged ] || podman=(sudo podman)
 if [ "$mode" = unprivileged ]; then
   run=("${podman[@]}" run --rm --mount "type=image,source=$image,destination=/image"
     -v "$out:/output" "$builder" build --rootfs /image)

@@ -16,6 +16,7 @@ async function planFor(
     payload?: PayloadInput;
     selinux?: SelinuxInput;
     dropHostLabels?: boolean;
+    copyKernels?: boolean;
   } = {},
   prepare: (root: string) => Promise<void> = async () => {},
 ) {
@@ -38,6 +39,7 @@ async function planFor(
     payload: options.payload,
     selinux: options.selinux,
     dropHostLabels: options.dropHostLabels,
+    copyKernels: options.copyKernels,
   });
   await Deno.remove(root, { recursive: true });
   return { plan, root };
@@ -465,4 +467,26 @@ Deno.test("plan: SELinux on EROFS: mkfs.erofs looks the labels up; unlabelled, a
       a.startsWith("--file-contexts")
     ),
   );
+});
+
+Deno.test("plan: a non-root uid's build grafts copies of the kernel and initramfs, read no further than discovered", async () => {
+  const { plan, root } = await planFor({ copyKernels: true });
+  const iso = Object.fromEntries(plan.iso.map((p) => [p.target, p.source]));
+  const kernel = "/out/.cniso-x/kernels/_images_pxeboot_vmlinuz";
+  const initrd = "/out/.cniso-x/kernels/_images_pxeboot_initrd.img";
+  assert.equal(iso["/images/pxeboot/vmlinuz"], kernel);
+  assert.equal(iso["/images/pxeboot/initrd.img"], initrd);
+  const copies = Object.fromEntries(plan.copies.map((c) => [c.target, c]));
+  assert.equal(copies[kernel].source, `${root}/usr/lib/modules/6.1.0-test/vmlinuz`);
+  assert.equal(copies[initrd].source, `${root}/usr/lib/modules/6.1.0-test/initramfs.img`);
+  assert.equal(typeof copies[kernel].size, "number");
+  // Root's build grafts them from the image, as before.
+  const asRoot = await planFor();
+  assert.ok(!asRoot.plan.copies.some((c) => c.target.includes("/kernels/")));
+});
+
+Deno.test("plan: the squashfs's / is 0755 whatever podman's storage made of the mount (-root-mode)", async () => {
+  const { plan } = await planFor();
+  const args = planSteps(plan).find((s) => s.tool === "mksquashfs")!.args;
+  assert.equal(args[args.indexOf("-root-mode") + 1], "0755");
 });

@@ -145,16 +145,9 @@ async function buildWith(args: string[], progress: Progress): Promise<number> {
   }
   const settings = await buildSettings(values, positionals);
   // A plain user's image is mounted in podman's user namespace: cniso runs again there.
-  if (needsUserNamespace(settings.spec)) return await runInUserNamespace(["build", ...args]);
+  if (needsUserNamespace(settings.spec)) return runInUserNamespace(["build", ...args]);
   const { rootfs, compression, dryRun, payload } = settings;
-  // Look the tools up before mounting anything: a missing one is found in a second.
-  const tools = dryRun ? new Map() : await requireTools(buildTools(rootfs, payload !== undefined));
-  // A terminal for mksquashfs's progress bar, where util-linux's script is there.
-  const script = dryRun ? undefined : await findTool("script");
-  if (script) tools.set("script", script);
-  if (rootfs === "erofs" && !dryRun) {
-    checkErofsCompression(compression, await installedErofsCompressors(tools.get("mkfs.erofs")!));
-  }
+  const tools = await lookUpTools(settings);
   return await withCleanup(async (cleanup, signal) => {
     // Asks the tools (mksquashfs -version, unshare): a signal meanwhile ends the build as any other.
     const labels = await labelCapability(rootfs, signal);
@@ -195,8 +188,7 @@ async function buildWith(args: string[], progress: Progress): Promise<number> {
         ? { policy: ready.selinux.policy!, restorecon: ready.selinux.restorecon }
         : undefined,
       dropHostLabels: labels.dropHostLabels,
-      // A non-root uid's capabilities count for every tool but xorriso (plan.ts).
-      copyKernels: Deno.uid() !== 0,
+      copyKernels: Deno.uid() !== 0, // xorriso ignores a non-root uid's capabilities (plan.ts)
     };
     const notes = buildNotes(ready, date);
     if (dryRun) {
@@ -218,6 +210,20 @@ async function buildWith(args: string[], progress: Progress): Promise<number> {
     });
     return 0;
   });
+}
+
+/** The build's tools, looked up before anything is mounted: a missing one is found in a second. */
+async function lookUpTools(settings: Awaited<ReturnType<typeof buildSettings>>) {
+  const { rootfs, compression, dryRun, payload } = settings;
+  if (dryRun) return new Map<ToolName, string>();
+  const tools = await requireTools(buildTools(rootfs, payload !== undefined));
+  // A terminal for mksquashfs's progress bar, where util-linux's script is there.
+  const script = await findTool("script");
+  if (script) tools.set("script", script);
+  if (rootfs === "erofs") {
+    checkErofsCompression(compression, await installedErofsCompressors(tools.get("mkfs.erofs")!));
+  }
+  return tools;
 }
 
 /** Every option judged before anything is mounted: bad input costs a second. */

@@ -33,7 +33,7 @@ async function readUidMap(): Promise<string> {
 }
 
 /** Whether reading `spec` needs podman's user namespace: a plain user's image. */
-export function needsUserNamespace(spec: { image?: string }): boolean {
+export function needsUserNamespace(spec: { image?: string; rootfs?: string }): boolean {
   return spec.image !== undefined && Deno.uid() !== 0;
 }
 

@@ -176,6 +176,35 @@ Deno.test("builder image (root, podman): unprivileged mode labels an SELinux ima
   }
 });
 
+Deno.test("builder image (root, podman): as uid 1000 with a read-only root and no capabilities it names what it cannot read (exit 2, nothing written); with CAP_DAC_READ_SEARCH alone it builds", async () => {
+  const image = await testImage("live");
+  const cniso = await builderImage();
+  const out = await Deno.makeTempDir({ dir: "/var/tmp", prefix: "cniso-builder-uid-" });
+  await Deno.chown(out, 1000, 1000);
+  const run = (caps: string[]) =>
+    $`podman run --rm --user 1000:1000 --cap-drop=all ${caps} --read-only --mount type=image,source=${image},destination=/image -v ${out}:/output ${cniso} --rootfs /image --progress plain`
+      .stdout("piped").stderr("piped").noThrow();
+  try {
+    const none = await run([]);
+    assert.equal(none.code, 2, none.stderr);
+    assert.match(none.stderr, /cannot read \d+ entries of \/image as uid 1000: .*\/etc\/shadow/);
+    assert.match(none.stderr, /\/root\b/);
+    assert.match(none.stderr, /CAP_DAC_READ_SEARCH/);
+    assert.deepEqual([...Deno.readDirSync(out)], [], "nothing written to /output");
+    const read = await run(["--cap-add=DAC_READ_SEARCH"]);
+    assert.equal(read.code, 0, read.stderr);
+    const iso = `${out}/CNISO-TEST-2.iso`;
+    assert.equal((await Deno.stat(iso)).uid, 1000, "the ISO is uid 1000's");
+    await inspectIso(iso, image, {
+      label: "CNISO-TEST-2",
+      vendor: "debian",
+      kernelVersion: await kernelVersion(image),
+    });
+  } finally {
+    await Deno.remove(out, { recursive: true });
+  }
+});
+
 Deno.test("deno task compile fails with a clear message, not a hang, when Deno's server is unreachable", async () => {
   const out = await Deno.makeTempDir();
   try {
