@@ -21,6 +21,8 @@ export const TOOLS = {
   // SELinux labels: the paths of the live root, and the policy's label for each.
   find: { names: ["find"], debian: "findutils", fedora: "findutils" },
   xargs: { names: ["xargs"], debian: "findutils", fedora: "findutils" },
+  // Below host root: whether each entry can be read (tree_access.ts).
+  sh: { names: ["sh"], debian: "dash", fedora: "bash" },
   matchpathcon: { names: ["matchpathcon"], debian: "selinux-utils", fedora: "libselinux-utils" },
   // Optional: the Secure Boot chain's prediction (secure_boot/).
   sbverify: { names: ["sbverify"], debian: "sbsigntool", fedora: "sbsigntools" },

@@ -440,7 +440,7 @@ function espSizeKiB(contract: Contract, grubConfig: string): number {
  * root (rootless podman, a user namespace) cannot hold device nodes, so they would make a
  * user's ISO differ from root's for nothing.
  */
-export const LIVE_ROOT_EXCLUDES = ["dev/*"];
+export const LIVE_ROOT_EXCLUDES = ["dev/*", "dev/.*"];
 
 /**
  * The root directory's mode: the booted `/` is the overlay's upper directory (0755), never this

@@ -179,13 +179,13 @@ Deno.test("plan: --exclude patterns go to mksquashfs's wildcard exclude file", a
   assert.match(sq, /-wildcards -ef \/out\/\.cniso-x\/exclude/);
   assert.equal(
     plan.writes.find((w) => w.path === "/out/.cniso-x/exclude")?.content,
-    "dev/*\nvar/lib/rpm\nboot/*\n",
+    "dev/*\ndev/.*\nvar/lib/rpm\nboot/*\n",
   );
   // /dev's entries never: devtmpfs is /dev at boot, and rootless storage holds no device nodes.
   const none = await planFor();
   assert.equal(
     none.plan.writes.find((w) => w.path === "/out/.cniso-x/exclude")?.content,
-    "dev/*\n",
+    "dev/*\ndev/.*\n",
   );
 });
 

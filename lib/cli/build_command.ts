@@ -23,7 +23,7 @@ import { judgeMedium } from "../build/boot_prediction.ts";
 import { judgeImage } from "../build/judge_image.ts";
 import { type ImageSource, openSource } from "../image/image_source.ts";
 import { isHostRoot, needsUserNamespace } from "../image/user_namespace.ts";
-import { runInUserNamespace } from "../image/user_namespace_run.ts";
+import { runInUserNamespace } from "./user_namespace_run.ts";
 import {
   makeProgress,
   type Progress,
@@ -111,7 +111,8 @@ export const BUILD_HELP = `Usage: cniso build IMAGE [options]
 
 Turns IMAGE, a bootc-style image in local podman storage that follows the
 Container-native ISO Contract, into a hybrid live ISO that boots from CD and
-USB, with BIOS and UEFI (Secure Boot too). Needs root (podman image mount).
+USB, with BIOS and UEFI (Secure Boot too). Without root it builds the images
+of your own (rootless) podman storage (README, Without root).
 
 ${optionsHelp(BUILD_OPTIONS)}
 
@@ -145,7 +146,13 @@ async function buildWith(args: string[], progress: Progress): Promise<number> {
   }
   const settings = await buildSettings(values, positionals);
   // A plain user's image is mounted in podman's user namespace: cniso runs again there.
-  if (needsUserNamespace(settings.spec)) return runInUserNamespace(["build", ...args]);
+  if (needsUserNamespace(settings.spec)) {
+    const output = settings.output;
+    return runInUserNamespace(
+      ["build", ...args],
+      output.isDirectory ? output.path : path.dirname(output.path),
+    );
+  }
   const { rootfs, compression, dryRun, payload } = settings;
   const tools = await lookUpTools(settings);
   return await withCleanup(async (cleanup, signal) => {
@@ -249,7 +256,7 @@ async function buildSettings(
     epochVariable,
     payload: payloadRequest(values),
     output: await outputTarget(values.output),
-    owner: parseOwner(values.chown),
+    owner: await ownerOption(values.chown),
     dryRun: values["dry-run"] ?? false,
   };
 }
@@ -403,6 +410,18 @@ function buildNotes(ready: NonNullable<Inspection["ready"]>, date: SourceDate): 
 async function installedErofsCompressors(exe: string): Promise<string[] | undefined> {
   const r = await run(exe, ["--help"], { signal: AbortSignal.timeout(30_000) });
   return erofsCompressors(r.stdout + r.stderr);
+}
+
+/** --chown: root's alone (below host root the ISO is already the user's). */
+async function ownerOption(text: string | undefined) {
+  const owner = parseOwner(text);
+  if (owner && !(await isHostRoot())) {
+    throw new InputError(
+      `--chown ${text}: only root gives the ISO to another owner`,
+      "built without root, the ISO is yours already: leave --chown out",
+    );
+  }
+  return owner;
 }
 
 function parseOwner(text: string | undefined): { uid: number; gid: number } | undefined {

@@ -5,7 +5,7 @@ import { asCnisoError } from "../errors.ts";
 import type { Finding } from "../image/contract.ts";
 import { openSource } from "../image/image_source.ts";
 import { needsUserNamespace } from "../image/user_namespace.ts";
-import { runInUserNamespace } from "../image/user_namespace_run.ts";
+import { runInUserNamespace } from "./user_namespace_run.ts";
 import { judgeMedium } from "../build/boot_prediction.ts";
 import { judgeImage } from "../build/judge_image.ts";
 import { run } from "../run.ts";

@@ -45,7 +45,7 @@ async function dispatch(args: string[]): Promise<number> {
     return ExitCode.ok;
   }
   // The cniso a plain user's build started in podman's namespace (user_namespace.ts).
-  announceInnerProcess();
+  await announceInnerProcess();
   const run = COMMANDS[command];
   if (!run) {
     throw new CnisoError(

@@ -9,7 +9,7 @@ import { imageId, mountImage, unmountImage } from "./podman.ts";
 import { requireTools } from "../tools.ts";
 import { treeSafety } from "./tree_safety.ts";
 import { requireReadable } from "./tree_access.ts";
-import { isHostRoot } from "./user_namespace.ts";
+import { isHostRoot, readsBeyondOwnRights } from "./user_namespace.ts";
 
 export interface ImageSource {
   /** How messages and the plan name it. */
@@ -34,11 +34,11 @@ export async function openSource(
       throw new InputError(`--rootfs ${spec.rootfs}: no such directory`);
     }
     if (!info.isDirectory) throw new InputError(`--rootfs ${spec.rootfs}: not a directory`);
-    // Only host root needs the tree to be root's alone: below it (a plain user, or uid 0 of a
-    // user namespace) cniso reads with the user's own rights.
-    const hostRoot = await isHostRoot();
-    const rootDir = hostRoot ? await safeTree(spec.rootfs) : await Deno.realPath(spec.rootfs);
-    if (!hostRoot) await requireReadable(rootDir, spec.rootfs);
+    // A tree read with more than the uid's own rights must be one no one else can change.
+    const rootDir = await readsBeyondOwnRights()
+      ? await safeTree(spec.rootfs)
+      : await Deno.realPath(spec.rootfs);
+    if (!(await isHostRoot())) await requireReadable(rootDir, spec.rootfs);
     return { name: spec.rootfs, rootDir };
   }
   const podman = (await requireTools(["podman"])).get("podman")!;

@@ -4,9 +4,7 @@
  * without capabilities) some files of an OS tree are root's alone: /root,
  * /etc/shadow (mode 000 on Fedora). mksquashfs would stop on the first of them
  * after minutes of work, or store it empty; cniso names them all first.
- * find's -readable asks the kernel (access(2)), so capabilities and ACLs count.
  */
-import * as path from "node:path";
 import { InputError, ToolError } from "../errors.ts";
 import { runBytes } from "../run.ts";
 import { printable } from "../terminal.ts";
@@ -14,45 +12,43 @@ import { requireTools } from "../tools.ts";
 
 /** How many names the message shows. */
 const SHOWN = 8;
+const MAX_NAMES_BYTES = 1024 * 1024;
 
-/** The entries (as paths in the image) this process cannot read; 1 MiB of names at most. */
-export async function unreadableEntries(rootDir: string, signal?: AbortSignal): Promise<string[]> {
-  const find = (await requireTools(["find"])).get("find")!;
-  // A directory needs r (list) and x (enter). access(2), which -readable asks, ignores a
-  // non-root uid's capabilities (CAP_DAC_READ_SEARCH): each candidate is opened to be sure.
-  const r = await runBytes(find, [
-    rootDir,
-    ...["(", "(", "-type", "d", "(", "!", "-readable", "-o", "!", "-executable", ")", ")"],
-    ...["-o", "(", "-type", "f", "!", "-readable", ")", ")", "-printf", "%P\\0"],
-  ], { signal, maxBytes: 1024 * 1024 });
+/**
+ * The entries (as paths in the image) this process cannot read: a directory it cannot list or
+ * enter, a file it cannot open. find's -readable asks access(2), which ignores a non-root uid's
+ * capabilities (CAP_DAC_READ_SEARCH), and so does test(1) where seccomp refuses faccessat2;
+ * each entry it doubts is tried for real by a shell. Names are handled as bytes.
+ */
+export async function unreadableEntries(
+  rootDir: string,
+  signal?: AbortSignal,
+): Promise<{ names: string[]; more: boolean }> {
+  const tools = await requireTools(["find", "sh"]);
+  const sh = tools.get("sh")!;
+  // ( unreadable directory -o unreadable file ) -printf: without the outer parentheses -printf
+  // would bind to the second alternative alone. The shell enters and lists a directory, and
+  // opens a file (a redirection reads nothing), with every right the process has.
+  const enters = [sh, "-c", 'cd -- "$1" && ls -A >/dev/null', "sh", "{}", ";"];
+  const opens = [sh, "-c", ': <"$1"', "sh", "{}", ";"];
+  const expression = [
+    ...["(", "(", "-type", "d", "(", "!", "-readable", "-o", "!", "-executable", ")"],
+    ...["!", "-exec", ...enters, ")", "-o"],
+    ...["(", "-type", "f", "!", "-readable", "!", "-exec", ...opens, ")", ")"],
+  ];
+  const r = await runBytes(tools.get("find")!, [rootDir, ...expression, "-printf", "%P\\0"], {
+    signal,
+    maxBytes: MAX_NAMES_BYTES,
+  });
   signal?.throwIfAborted();
-  const names = new TextDecoder().decode(r.stdout).split("\0").filter((n) => n !== "");
-  // find's exit code is 1 for what it could not enter too, which are candidates already.
-  if (r.code !== 0 && names.length === 0) {
+  const names = new TextDecoder().decode(r.stdout).split("\0");
+  // The last piece is "" after a full list, a name cut short after a cut one.
+  names.pop();
+  if (r.code !== 0 && names.length === 0 && !r.cut) {
+    // find says 1 for directories it could not enter, which are named already.
     throw new ToolError(`find could not walk ${rootDir}: ${r.stderr.trim().split("\n").at(-1)}`);
   }
-  const unreadable: string[] = [];
-  for (const name of names) {
-    signal?.throwIfAborted();
-    if (!(await opens(path.join(rootDir, name)))) unreadable.push(`/${name}`);
-  }
-  return unreadable;
-}
-
-/** Whether a directory lists or a regular file opens (never anything else: a FIFO would block). */
-async function opens(file: string): Promise<boolean> {
-  try {
-    const info = await Deno.lstat(file);
-    if (info.isDirectory) {
-      for await (const _ of Deno.readDir(file)) break;
-      return true;
-    }
-    if (!info.isFile) return true;
-    (await Deno.open(file, { read: true })).close();
-    return true;
-  } catch {
-    return false;
-  }
+  return { names: names.map((n) => `/${n}`), more: r.cut };
 }
 
 /** Exit 2 before any heavy step when some of the tree cannot be read (see the module's note). */
@@ -61,12 +57,15 @@ export async function requireReadable(
   name: string,
   signal?: AbortSignal,
 ): Promise<void> {
-  const unreadable = await unreadableEntries(rootDir, signal);
-  if (unreadable.length === 0) return;
-  const shown = unreadable.slice(0, SHOWN).map(printable).join(", ");
-  const more = unreadable.length > SHOWN ? ` and ${unreadable.length - SHOWN} more` : "";
+  const { names, more: cut } = await unreadableEntries(rootDir, signal);
+  if (names.length === 0 && !cut) return;
+  const count = `${cut ? "at least " : ""}${names.length}`;
+  const shown = names.slice(0, SHOWN).map(printable).join(", ");
+  const more = names.length > SHOWN || cut
+    ? ` and ${cut ? "more" : names.length - SHOWN + " more"}`
+    : "";
   throw new InputError(
-    `cannot read ${unreadable.length} entr${unreadable.length > 1 ? "ies" : "y"} of ${
+    `cannot read ${count} entr${names.length > 1 || cut ? "ies" : "y"} of ${
       printable(name)
     } as uid ${Deno.uid()}: ${shown}${more}`,
     "the live root needs every file read. Run cniso as root; or as uid 0 of a user namespace " +

@@ -149,14 +149,38 @@ Deno.test("rootless (root sets up a user; podman, slow: one boot under QEMU): a 
         const tree = `${user.home}/tree`;
         const made = await asUser(
           user,
-          `mkdir -p ${tree}/etc && echo x > ${tree}/etc/shadow && chmod 000 ${tree}/etc/shadow`,
+          `mkdir -p ${tree}/etc ${tree}/root && echo x > ${tree}/etc/shadow && chmod 000 ${tree}/etc/shadow ${tree}/root`,
         );
         assert.equal(made.code, 0, made.stderr);
         const r = await asUser(user, `${CNISO} build --rootfs ${tree} -o ${user.home}/t.iso`);
         assert.equal(r.code, 2, r.stderr);
-        assert.match(r.stderr, /cannot read 1 entry of .*tree as uid \d+: \/etc\/shadow/);
+        assert.match(
+          r.stderr,
+          /cannot read 2 entries of .*tree as uid \d+: (\/etc\/shadow, \/root|\/root, \/etc\/shadow)\n/,
+        );
         assert.match(r.stderr, /CAP_DAC_READ_SEARCH/);
         await asUser(user, `rm -rf ${tree}`);
+        await assertNothingLeft(user, ["live.iso"]);
+      },
+    );
+
+    await t.step(
+      "an output directory another user can redirect: exit 2, nothing written",
+      async () => {
+        const open = `${user.shared}/open`;
+        await Deno.mkdir(open);
+        await Deno.chmod(open, 0o777); // writable by every user, not sticky
+        const r = await asUser(user, `${CNISO} build ${image} -o ${open}/x.iso`);
+        assert.equal(r.code, 2, r.stderr);
+        assert.match(r.stderr, /writable by every user/);
+        assert.match(r.stderr, /a directory of your own/);
+        assert.deepEqual([...Deno.readDirSync(open)], []);
+        const chown = await asUser(
+          user,
+          `${CNISO} build ${image} -o ${user.home}/c.iso --chown 0:0`,
+        );
+        assert.equal(chown.code, 2, chown.stderr);
+        assert.match(chown.stderr, /--chown 0:0: only root gives the ISO to another owner/);
         await assertNothingLeft(user, ["live.iso"]);
       },
     );
