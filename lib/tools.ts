@@ -41,6 +41,14 @@ export const TOOLS = {
   mmd: { names: ["mmd"], debian: "mtools", fedora: "mtools" },
   mcopy: { names: ["mcopy"], debian: "mtools", fedora: "mtools" },
   implantisomd5: { names: ["implantisomd5"], debian: "isomd5sum", fedora: "isomd5sum" },
+  // boot-test --media file: a multiboot stick of the test's own (multiboot_stick.ts).
+  "grub-mkrescue": {
+    names: ["grub2-mkrescue", "grub-mkrescue"],
+    debian: "grub-common grub-pc-bin grub-efi-amd64-bin",
+    fedora: "grub2-tools-extra",
+  },
+  sfdisk: { names: ["sfdisk"], debian: "fdisk", fedora: "util-linux" },
+  "mkfs.ext4": { names: ["mkfs.ext4"], debian: "e2fsprogs", fedora: "e2fsprogs" },
   "qemu-system-x86_64": {
     names: ["qemu-system-x86_64"],
     debian: "qemu-system-x86",

@@ -9,7 +9,7 @@ pkgs=(podman runc netavark aardvark-dns iptables uidmap fuse-overlayfs
   busybox-static attr
   selinux-utils policycoreutils
   sbsigntool openssl python3-cryptography python3-pefile python3-importlib-resources
-  grub-common grub-pc-bin
+  grub-common grub-pc-bin grub-efi-amd64-bin fdisk e2fsprogs
   debootstrap
   qemu-system-x86 qemu-utils ovmf
   zstd file time procps)

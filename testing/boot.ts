@@ -47,6 +47,16 @@ export async function bootTest(iso: string, args: string[], env?: Record<string,
   return { ...r, all: r.stdout + r.stderr };
 }
 
+/**
+ * boot-test --expect for a boot from the ISO as a file: the kernel's line when dracut's iso-scan
+ * loop-mounts the whole ISO file, with its size in 512-byte sectors (a CD or USB boot never
+ * loops the whole ISO).
+ */
+export async function wholeIsoLooped(iso: string): Promise<string> {
+  const sectors = (await Deno.stat(iso)).size / 512;
+  return `loop[0-9]+: detected capacity change from 0 to ${sectors}\\b`;
+}
+
 let vars2023: Promise<string> | undefined;
 
 /**

@@ -143,6 +143,14 @@ export function payloadImage(name: PayloadName): Promise<string> {
   return payloads.get(name)!;
 }
 
+/** The release checks' image (release/big): the live image and 4.4 GiB of random bytes. */
+export async function bigImage(): Promise<string> {
+  const base = await testImage("live");
+  return await buildCached("localhost/cniso-release-big", path.join(REPO, "release/big"), {
+    BASE: base,
+  }, base);
+}
+
 /** The benchmark's desktop-size image (bench/desktop): several GB, built only by the benchmark. */
 export async function desktopImage(): Promise<string> {
   const base = await exampleImage();

@@ -13,6 +13,8 @@ import { KVM_WINDOWS, TCG_WINDOWS } from "./console_monitor.ts";
 import type { PhaseName } from "./console_text.ts";
 import { CONSOLE_ARGS, editorKeys } from "./grub_editor.ts";
 import { checkIso, readGrubConfig } from "./iso_reader.ts";
+import { LOOPBACK_CONFIG } from "../iso/layout.ts";
+import { makeMultibootStick } from "./multiboot_stick.ts";
 import { type Accel, type Firmware, type Media, SANDBOX } from "./qemu_args.ts";
 import { runSession } from "./qemu_session.ts";
 
@@ -57,7 +59,16 @@ export async function bootIso(
   signal: AbortSignal,
 ): Promise<BootResult> {
   await checkIso(options.iso);
-  const grubCfg = await readGrubConfig(options.iso, options.firmware, options.xorriso, cleanup);
+  // As a file on a multiboot stick, GRUB shows the ISO's loopback.cfg (multiboot_stick.ts).
+  const asFile = options.media === "file";
+  const grubCfg = await readGrubConfig(
+    options.iso,
+    options.firmware,
+    options.xorriso,
+    cleanup,
+    asFile ? [LOOPBACK_CONFIG] : undefined,
+  );
+  const stick = asFile ? await makeMultibootStick(options.iso, cleanup) : undefined;
   const { menuKeys, downPresses } = editorKeys(grubCfg, options.entry);
   const deadline = Date.now() + options.timeoutSecs * 1000;
   const sandbox = await sandboxSupported(options.qemu);
@@ -75,6 +86,7 @@ export async function bootIso(
     const { verdict, monitor, qemuExited } = await runSession(
       {
         ...options,
+        ...(stick ? { iso: stick.grubImage, stick: stick.stick } : {}),
         accel,
         sandbox,
         deadline,

@@ -57,10 +57,10 @@ export async function readGrubConfig(
   firmware: Firmware,
   xorriso: string,
   cleanup: Cleanup,
+  candidates = grubConfigPaths(firmware),
 ): Promise<string> {
   const dir = await makeTempDir("cniso-grubcfg-");
   cleanup.defer("remove the extracted grub.cfg", () => Deno.remove(dir, { recursive: true }));
-  const candidates = grubConfigPaths(firmware);
   for (const [i, isoPath] of candidates.entries()) {
     const entry = await isoEntry(xorriso, iso, isoPath);
     if (!entry) continue;

@@ -6,7 +6,8 @@
 import * as path from "node:path";
 
 export type Firmware = "bios" | "uefi" | "uefi-secure";
-export type Media = "cd" | "usb";
+/** file: the ISO as a file on a multiboot stick (multiboot_stick.ts). */
+export type Media = "cd" | "usb" | "file";
 export type Accel = "kvm" | "tcg";
 
 /** OVMF builds, as Debian (ovmf) and Fedora (edk2-ovmf) install them. */
@@ -29,7 +30,10 @@ export const OVMF = {
 export const SANDBOX = "on,obsolete=deny,elevateprivileges=deny,spawn=deny,resourcecontrol=deny";
 
 export interface QemuSetup {
+  /** The medium booted: the ISO, or (media "file") the multiboot stick's GRUB image. */
   iso: string;
+  /** media "file": the stick holding the ISO as a file, a USB disk next to the GRUB image. */
+  stick?: string;
   firmware: Firmware;
   media: Media;
   accel: Accel;
@@ -91,12 +95,17 @@ function firmwareArgs(s: QemuSetup): string[] {
 function mediaArgs(s: QemuSetup): string[] {
   // Absolute: a name such as "json:{...}" would be read by QEMU as a protocol.
   const file = `file=${driveValue(path.resolve(s.iso))},format=raw,readonly=on,if=none`;
-  return s.media === "cd"
-    ? ["-drive", `${file},media=cdrom,id=cd`, "-device", "ide-cd,drive=cd,bootindex=0"]
-    : [
+  if (s.media === "usb") {
+    return [
       ...["-drive", `${file},id=usb`, "-device", "qemu-xhci"],
       ...["-device", "usb-storage,drive=usb,bootindex=0"],
     ];
+  }
+  const cd = ["-drive", `${file},media=cdrom,id=cd`, "-device", "ide-cd,drive=cd,bootindex=0"];
+  if (s.media === "cd") return cd;
+  // The stick is the test's own copy: writable, as a real stick (iso-scan mounts it read-only).
+  const stick = `file=${driveValue(path.resolve(s.stick!))},format=raw,if=none,id=stick`;
+  return [...cd, "-drive", stick, "-device", "qemu-xhci", "-device", "usb-storage,drive=stick"];
 }
 
 /** In a QEMU option value a comma is written twice. */

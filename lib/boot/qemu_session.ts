@@ -24,9 +24,11 @@ const KEY_WAIT_MS = 400;
 export const MAX_SERIAL_LOG = 64 * 1024 * 1024;
 
 /** The machine to start (as qemu_args.ts describes it), and how to follow it. */
-export interface SessionOptions
-  extends
-    Pick<QemuSetup, "iso" | "firmware" | "media" | "accel" | "memoryMiB" | "cpu" | "sandbox"> {
+export interface SessionOptions extends
+  Pick<
+    QemuSetup,
+    "iso" | "stick" | "firmware" | "media" | "accel" | "memoryMiB" | "cpu" | "sandbox"
+  > {
   qemu: string;
   /** Wall-clock time (ms) after which the run ends. */
   deadline: number;

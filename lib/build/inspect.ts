@@ -14,6 +14,7 @@ import {
 import { CnisoError, InputError } from "../errors.ts";
 import { erofsSupport } from "../image/erofs_support.ts";
 import { renderGrubConfig } from "../iso/grub_config.ts";
+import { renderLoopbackConfig } from "../iso/loopback_config.ts";
 import type { ImageRoot } from "../image/image_root.ts";
 import { type ParsedIsoConfig, parseIsoConfig } from "../iso/iso_config.ts";
 import { defaultLabel, labelProblem } from "../iso/label.ts";
@@ -45,6 +46,8 @@ export interface Inspection {
     label: string;
     menu: Menu;
     grubConfig: string;
+    /** The menu for booting the ISO as a file (loopback_config.ts). */
+    loopbackConfig: string;
     selinux: SelinuxVerdict;
   };
 }
@@ -117,7 +120,12 @@ export async function inspect(
         menu.entries[menu.defaultIndex].name
       }", timeout ${menu.timeout}s`,
     });
-    return { findings, warnings, ready: { contract, label, menu, grubConfig, selinux } };
+    const loopbackConfig = renderLoopbackConfig(menu, label);
+    return {
+      findings,
+      warnings,
+      ready: { contract, label, menu, grubConfig, loopbackConfig, selinux },
+    };
   } catch (e) {
     fail("menu", contract.isoYaml?.imagePath ?? "(generated)", e);
     return { findings, warnings };

@@ -20,6 +20,7 @@ import {
   GRUB_CONFIGS,
   kernelPaths,
   LIVE_ROOT,
+  LOOPBACK_CONFIG,
 } from "../iso/layout.ts";
 import type { HostStore } from "../payload/host_store.ts";
 import {
@@ -131,6 +132,8 @@ export interface PlanInput {
   contract: Contract;
   label: string;
   grubConfig: string;
+  /** /boot/grub/loopback.cfg: the menu for booting the ISO as a file. */
+  loopbackConfig: string;
   output: string;
   workDir: string;
   compression: Compression;
@@ -162,6 +165,7 @@ function workFiles(workDir: string) {
   const work = (name: string) => path.join(workDir, name);
   return {
     grubCfg: work("grub.cfg"),
+    loopbackCfg: work("loopback.cfg"),
     diskInfo: work("disk-info"),
     excludes: work("exclude"),
     squashfs: work("squashfs.img"),
@@ -203,6 +207,7 @@ export function makePlan(input: PlanInput): Plan {
     dirs: payload.dirs,
     writes: [
       { path: files.grubCfg, content: input.grubConfig },
+      { path: files.loopbackCfg, content: input.loopbackConfig },
       { path: files.diskInfo, content: diskInfo(input.contract.osRelease, input.label) },
       { path: files.excludes, content: excludeFile(excludes) },
       ...(input.rootfsType === "erofs" && input.dropHostLabels && !input.selinux
@@ -396,6 +401,7 @@ function isoPlacements(
     // Distributions' GRUBs look for their config in different places; give them all one file.
     { target: GRUB_CONFIGS.grub2, source: files.grubCfg },
     { target: GRUB_CONFIGS.grub, source: files.grubCfg },
+    { target: LOOPBACK_CONFIG, source: files.loopbackCfg },
     ...(bios
       ? [
         { target: ELTORITO_IMAGE, source: files.eltorito },

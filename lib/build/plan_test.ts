@@ -30,6 +30,7 @@ async function planFor(
     contract,
     label: "Test-1",
     grubConfig: "set timeout=1\n",
+    loopbackConfig: "set timeout=2\n",
     output: "/out/Test-1.iso",
     workDir: "/out/.cniso-x",
     compression: parseCompression("zstd"),

@@ -26,8 +26,12 @@ export const BOOT_TEST_OPTIONS = {
   },
   media: {
     type: "string",
-    value: "cd|usb",
-    help: ["attach the ISO as a CD-ROM or a USB stick (default: cd)"],
+    value: "cd|usb|file",
+    help: [
+      "attach the ISO as a CD-ROM or a USB stick, or copy it as a file",
+      "onto a multiboot stick whose GRUB boots its loopback.cfg",
+      "(bios, uefi; default: cd)",
+    ],
   },
   expect: {
     type: "string",
@@ -154,7 +158,7 @@ function bootRequest(values: Values, positionals: string[]) {
   return {
     iso: positionals[0],
     firmware: oneOf<Firmware>("firmware", values.firmware, firmwares, "bios"),
-    media: oneOf<Media>("media", values.media, ["cd", "usb"], "cd"),
+    media: mediaOption(values.media, values.firmware),
     accel: oneOf("accel", values.accel, ["auto", "kvm", "tcg"] as const, "auto"),
     expect,
     entry: values.entry,
@@ -166,6 +170,18 @@ function bootRequest(values: Values, positionals: string[]) {
     serialLog: values["serial-log"],
     ovmfVars: ovmfVars(values["ovmf-vars"], values.firmware),
   };
+}
+
+/** --media: file needs a firmware the stick's GRUB (the host's own, unsigned) can boot under. */
+function mediaOption(media: string | undefined, firmware: string | undefined): Media {
+  const value = oneOf<Media>("media", media, ["cd", "usb", "file"], "cd");
+  if (value === "file" && firmware === "uefi-secure") {
+    throw new InputError(
+      "--media file boots the host's own GRUB, which Secure Boot refuses",
+      "use --firmware bios or uefi with --media file",
+    );
+  }
+  return value;
 }
 
 /** --ovmf-vars: a readable regular file, and only with an OVMF firmware. */

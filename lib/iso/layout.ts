@@ -63,6 +63,9 @@ export const GRUB_CONFIGS = {
   grub: "/boot/grub/grub.cfg",
 } as const;
 
+/** The menu for booting the ISO as a file (loopback_config.ts), where multiboot tools look. */
+export const LOOPBACK_CONFIG = "/boot/grub/loopback.cfg";
+
 /** Where GRUB under this firmware looks for its config, in order. */
 export function grubConfigPaths(firmware: "bios" | "uefi" | "uefi-secure"): string[] {
   return firmware === "bios"
