@@ -104,8 +104,17 @@ function mediaArgs(s: QemuSetup): string[] {
   const cd = ["-drive", `${file},media=cdrom,id=cd`, "-device", "ide-cd,drive=cd,bootindex=0"];
   if (s.media === "cd") return cd;
   // The stick is the test's own copy: writable, as a real stick (iso-scan mounts it read-only).
+  // Second in the boot order: OVMF connects only the devices the order names.
   const stick = `file=${driveValue(path.resolve(s.stick!))},format=raw,if=none,id=stick`;
-  return [...cd, "-drive", stick, "-device", "qemu-xhci", "-device", "usb-storage,drive=stick"];
+  return [
+    ...cd,
+    "-drive",
+    stick,
+    "-device",
+    "qemu-xhci",
+    "-device",
+    "usb-storage,drive=stick,bootindex=1",
+  ];
 }
 
 /** In a QEMU option value a comma is written twice. */
