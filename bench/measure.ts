@@ -1,10 +1,10 @@
 /** The benchmark's measurements: each runs real tools on the mounted image and times them. */
 import $ from "dax";
 import * as path from "node:path";
-import { runStep, stage } from "../lib/build/executor.ts";
-import { inspect } from "../lib/build/inspect.ts";
-import { mksquashfsCompressionArgs, parseCompression } from "../lib/build/compression.ts";
-import { makePlan, planSteps } from "../lib/build/plan.ts";
+import { runStep, stage } from "../lib/pipeline/executor.ts";
+import { inspect } from "../lib/pipeline/inspect.ts";
+import { mksquashfsCompressionArgs, parseCompression } from "../lib/pipeline/compression.ts";
+import { makePlan, planSteps } from "../lib/pipeline/plan.ts";
 import { ImageRoot } from "../lib/image/image_root.ts";
 import { BUILD_TOOLS, requireTools } from "../lib/tools.ts";
 

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { percentages } from "./build/executor.ts";
+import { percentages } from "./pipeline/executor.ts";
 import { timeLeft } from "./progress.ts";
 
 Deno.test("progress: mksquashfs's bar, redrawn with \\r and cut anywhere, gives rising percentages", () => {

@@ -7,7 +7,7 @@
  */
 import type { Cleanup } from "../cleanup.ts";
 import * as path from "node:path";
-import { prepareOutput } from "../build/work_dir.ts";
+import { prepareOutput } from "../pipeline/work_dir.ts";
 import { osGuard } from "../errors.ts";
 import { KVM_WINDOWS, TCG_WINDOWS } from "./console_monitor.ts";
 import type { PhaseName } from "./console_text.ts";

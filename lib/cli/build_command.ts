@@ -1,17 +1,17 @@
 /** `cniso build`: convert a contract image into a hybrid BIOS+UEFI live ISO. */
 import * as path from "node:path";
-import { parseCompression } from "../build/compression.ts";
+import { parseCompression } from "../pipeline/compression.ts";
 import {
   checkErofsCompression,
   EROFS_DEFAULT_COMPRESSION,
   erofsCompressors,
-} from "../build/erofs.ts";
-import { parseExcludes } from "../build/exclude.ts";
-import { execute, progressSteps } from "../build/executor.ts";
-import { type Inspection, inspectionError, type InspectOptions } from "../build/inspect.ts";
-import { formatPlan, makePlan, type Plan } from "../build/plan.ts";
-import { type SourceDate, sourceDate } from "../build/source_date.ts";
-import { prepareOutput } from "../build/work_dir.ts";
+} from "../pipeline/erofs.ts";
+import { parseExcludes } from "../pipeline/exclude.ts";
+import { execute, progressSteps } from "../pipeline/executor.ts";
+import { type Inspection, inspectionError, type InspectOptions } from "../pipeline/inspect.ts";
+import { formatPlan, makePlan, type Plan } from "../pipeline/plan.ts";
+import { type SourceDate, sourceDate } from "../pipeline/source_date.ts";
+import { prepareOutput } from "../pipeline/work_dir.ts";
 import { type Cleanup, withCleanup } from "../cleanup.ts";
 import { checkWorkPath, type PayloadInput, payloadShare } from "../payload/payload_plan.ts";
 import { hostStoreFor } from "../payload/host_store.ts";
@@ -19,8 +19,8 @@ import { mountImage, unmountImage } from "../image/podman.ts";
 import { judgePayloads, type PayloadRequest, whiteoutFindings } from "../payload/payloads.ts";
 import { mib } from "../image/findings.ts";
 import { asCnisoError, InputError } from "../errors.ts";
-import { judgeMedium } from "../build/boot_prediction.ts";
-import { judgeImage } from "../build/judge_image.ts";
+import { judgeMedium } from "../pipeline/boot_prediction.ts";
+import { judgeImage } from "../pipeline/judge_image.ts";
 import { type ImageSource, openSource } from "../image/image_source.ts";
 import { isHostRoot, needsUserNamespace } from "../image/user_namespace.ts";
 import { runInUserNamespace } from "./user_namespace_run.ts";

@@ -1,13 +1,13 @@
 /** `cniso check`: run every check `build` runs, print what was found where, build nothing. */
-import type { Inspection } from "../build/inspect.ts";
+import type { Inspection } from "../pipeline/inspect.ts";
 import { withCleanup } from "../cleanup.ts";
 import { asCnisoError } from "../errors.ts";
 import type { Finding } from "../image/contract.ts";
 import { openSource } from "../image/image_source.ts";
 import { needsUserNamespace } from "../image/user_namespace.ts";
 import { runInUserNamespace } from "./user_namespace_run.ts";
-import { judgeMedium } from "../build/boot_prediction.ts";
-import { judgeImage } from "../build/judge_image.ts";
+import { judgeMedium } from "../pipeline/boot_prediction.ts";
+import { judgeImage } from "../pipeline/judge_image.ts";
 import { run } from "../run.ts";
 import { jsonText, printable } from "../terminal.ts";
 import {

@@ -6,7 +6,7 @@
  * table, used by both.
  */
 import { parseArgs, type ParseArgsConfig } from "node:util";
-import type { InspectOptions } from "../build/inspect.ts";
+import type { InspectOptions } from "../pipeline/inspect.ts";
 import { InputError } from "../errors.ts";
 import { PAYLOAD_FORMATS } from "../payload/payload_plan.ts";
 import type { PayloadRequest } from "../payload/payloads.ts";

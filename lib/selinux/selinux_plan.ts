@@ -4,7 +4,7 @@
  * squashfs, and the tools' arguments. Pure: it only describes.
  */
 import * as path from "node:path";
-import type { Placement } from "../build/plan.ts";
+import type { Placement } from "../pipeline/plan.ts";
 import type { LabelJob } from "./labels.ts";
 import { relabelFiles } from "./live_relabel.ts";
 import type { SelinuxPolicy } from "./policy.ts";
