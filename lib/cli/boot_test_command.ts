@@ -5,102 +5,13 @@ import type { Firmware, Media } from "../boot/qemu_args.ts";
 import { withCleanup } from "../cleanup.ts";
 import { InputError } from "../errors.ts";
 import { requireTools } from "../tools.ts";
-import { HELP_OPTION, oneOf, optionsHelp, parseOptions, positiveInt } from "./options.ts";
-
-export const BOOT_TEST_OPTIONS = {
-  firmware: {
-    type: "string",
-    value: "bios|uefi|uefi-secure",
-    help: [
-      "SeaBIOS, OVMF, or OVMF with Secure Boot and",
-      "Microsoft's keys (default: bios)",
-    ],
-  },
-  "ovmf-vars": {
-    type: "string",
-    value: "FILE",
-    help: [
-      "uefi, uefi-secure: start from this OVMF variable store (a",
-      "key database of your own, e.g. made with virt-fw-vars)",
-    ],
-  },
-  media: {
-    type: "string",
-    value: "cd|usb|file",
-    help: [
-      "attach the ISO as a CD-ROM or a USB stick, or copy it as a file",
-      "onto a multiboot stick whose GRUB boots its loopback.cfg",
-      "(bios, uefi; default: cd)",
-    ],
-  },
-  expect: {
-    type: "string",
-    value: "REGEX",
-    help: ["also require this pattern on the serial console"],
-  },
-  entry: {
-    type: "string",
-    value: "NAME",
-    help: ["boot the menu entry with this title (default: the default entry)"],
-  },
-  append: {
-    type: "string",
-    value: "ARGS",
-    help: [
-      "also append these kernel arguments to the entry (after",
-      "its own, so they win: e.g. enforcing=1)",
-    ],
-  },
-  timeout: { type: "string", value: "SECONDS", help: ["bound for the whole run (default: 600)"] },
-  accel: {
-    type: "string",
-    value: "auto|kvm|tcg",
-    help: [
-      "auto tries KVM and falls back to TCG when KVM makes no",
-      "progress in any phase (default: auto)",
-    ],
-  },
-  memory: { type: "string", value: "MIB", help: ["guest memory (default: 2048)"] },
-  cpu: {
-    type: "string",
-    value: "MODEL",
-    help: [
-      "QEMU CPU model (default: host under KVM, QEMU's default",
-      "under TCG; e.g. Nehalem for x86-64-v2 images)",
-    ],
-  },
-  screenshot: {
-    type: "string",
-    value: "FILE.png",
-    help: ["write a picture of the screen at the end"],
-  },
-  "serial-log": {
-    type: "string",
-    value: "FILE",
-    help: ["keep what the serial console printed (up to 64 MiB)"],
-  },
-  ...HELP_OPTION,
-} as const;
-
-export const BOOT_TEST_HELP = `Usage: cniso boot-test ISO [options]
-
-Boots ISO headless in QEMU through the firmware and the ISO's own bootloader,
-adds console=ttyS0 to the default GRUB entry over the serial console, and
-follows the boot until the live system reaches its default target (or a login
-prompt). Reports each phase with its time.
-
-${optionsHelp(BOOT_TEST_OPTIONS)}
-
-Under uefi-secure the kernel must also report "Secure boot enabled". Each phase
-has a stall window (firmware, GRUB's menu, the kernel's first line, then
-console silence); a boot that makes no progress within it ends, naming the phase.
-Exit codes: 0 the live system booted, 1 it did not (the last phase reached and
-the last 40 lines of the console are printed), 2 bad input.`;
+import { oneOf, parseOptions, positiveInt } from "./options.ts";
+import { BOOT_TEST, BOOT_TEST_OPTIONS, commandHelp } from "./commands.ts";
 
 export async function bootTestCommand(args: string[]): Promise<number> {
   const { values, positionals } = parseOptions("boot-test", args, BOOT_TEST_OPTIONS);
   if (values.help) {
-    console.log(BOOT_TEST_HELP);
+    console.log(commandHelp(BOOT_TEST));
     return 0;
   }
   const request = bootRequest(values, positionals);

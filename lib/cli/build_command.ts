@@ -36,87 +36,14 @@ import { buildTools, findTool, requireTools, type ToolName } from "../tools.ts";
 import { run } from "../run.ts";
 import { labelCapability } from "../selinux/label_tools.ts";
 import {
-  HELP_OPTION,
-  IMAGE_OPTIONS,
   imageOrRootfs,
   inspectOptions,
   oneOf,
-  optionsHelp,
   parseOptions,
-  PAYLOAD_OPTIONS,
   payloadRequest,
   rootfsType,
 } from "./options.ts";
-
-export const BUILD_OPTIONS = {
-  output: {
-    type: "string",
-    short: "o",
-    value: "PATH",
-    help: [
-      "ISO file to write; a directory gets <label>.iso",
-      "(default: <label>.iso in the current directory)",
-    ],
-  },
-  compression: {
-    type: "string",
-    value: "ALG",
-    help: [
-      "compression ALG[:LEVEL][:BLOCK]: zstd (default, level 5),",
-      "zstd:LEVEL (1-22), gzip, gzip:LEVEL (1-9), xz, lz4, lz4hc",
-      "(EROFS's default); BLOCK: squashfs block (default 1M) or",
-      "EROFS cluster size, 4K to 1M, e.g. zstd:10:1M",
-    ],
-  },
-  exclude: {
-    type: "string",
-    multiple: true,
-    value: "PATTERN",
-    help: [
-      "leave a path out of the live root (repeatable): /var/lib/rpm,",
-      "/boot/* (wildcards * and ?; '... NAME' matches at any depth)",
-    ],
-  },
-  ...IMAGE_OPTIONS,
-  ...PAYLOAD_OPTIONS,
-  chown: {
-    type: "string",
-    value: "UID:GID",
-    help: [
-      "owner of the ISO (default: when run as root, the owner",
-      "of the directory the ISO is written to)",
-    ],
-  },
-  "dry-run": {
-    type: "boolean",
-    help: ["print the plan (files and tool commands), run nothing"],
-  },
-  progress: {
-    type: "string",
-    value: "MODE",
-    help: [
-      "auto (default: tty on a terminal, else plain), tty (a live",
-      "bar with the squashfs step's percentage), plain (a line per",
-      "step and per 10 %), json (one JSON object per line on stdout)",
-    ],
-  },
-  ...HELP_OPTION,
-} as const;
-
-export const BUILD_EXIT_CODES =
-  "Exit codes: 0 built, 1 tool or environment failure, 2 bad input, 130 interrupted.";
-
-export const BUILD_HELP = `Usage: cniso build IMAGE [options]
-       cniso build --rootfs DIR [options]
-
-Turns IMAGE, a bootc-style image in local podman storage that follows the
-Container-native ISO Contract, into a hybrid live ISO that boots from CD and
-USB, with BIOS and UEFI (Secure Boot too). Without root it builds the images
-of your own (rootless) podman storage (README, Without root).
-
-${optionsHelp(BUILD_OPTIONS)}
-
-${BUILD_EXIT_CODES}`;
+import { BUILD, BUILD_OPTIONS, commandHelp } from "./commands.ts";
 
 export async function build(args: string[]): Promise<number> {
   // Known before anything can fail, so that --progress json reports every error as JSON.
@@ -141,7 +68,7 @@ function progressOption(args: string[]): ProgressModeOption {
 async function buildWith(args: string[], progress: Progress): Promise<number> {
   const { values, positionals } = parseOptions("build", args, BUILD_OPTIONS);
   if (values.help) {
-    console.log(BUILD_HELP);
+    console.log(commandHelp(BUILD));
     return 0;
   }
   const settings = await buildSettings(values, positionals);

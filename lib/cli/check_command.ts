@@ -10,40 +10,11 @@ import { judgeMedium } from "../pipeline/boot_prediction.ts";
 import { judgeImage } from "../pipeline/judge_image.ts";
 import { run } from "../run.ts";
 import { jsonText, printable } from "../terminal.ts";
-import {
-  HELP_OPTION,
-  IMAGE_OPTIONS,
-  imageOrRootfs,
-  inspectOptions,
-  optionsHelp,
-  parseOptions,
-  PAYLOAD_OPTIONS,
-  payloadRequest,
-} from "./options.ts";
+import { imageOrRootfs, inspectOptions, parseOptions, payloadRequest } from "./options.ts";
+import { CHECK, CHECK_OPTIONS, commandHelp } from "./commands.ts";
 import { judgePayloads } from "../payload/payloads.ts";
 import { requireTools } from "../tools.ts";
 import { labelCapability } from "../selinux/label_tools.ts";
-
-export const CHECK_OPTIONS = {
-  ...IMAGE_OPTIONS,
-  ...PAYLOAD_OPTIONS,
-  json: {
-    type: "boolean",
-    help: ["print the findings as one JSON document on stdout (for CI gates)"],
-  },
-  ...HELP_OPTION,
-} as const;
-
-export const CHECK_HELP = `Usage: cniso check IMAGE [options]
-       cniso check --rootfs DIR [options]
-
-Checks that IMAGE follows the Container-native ISO Contract, prints a table of
-what was found where and what is wrong, and builds nothing. Takes the options
-that build takes to read and judge the image.
-
-${optionsHelp(CHECK_OPTIONS)}
-
-Exit codes: 0 the image can be built, 2 it cannot (the table says why), 1 failure.`;
 
 const MARK = { ok: "ok", warning: "WARN", error: "FAIL" } as const;
 
@@ -64,7 +35,7 @@ export async function check(args: string[]): Promise<number> {
 async function checkWith(args: string[]): Promise<number> {
   const { values, positionals } = parseOptions("check", args, CHECK_OPTIONS);
   if (values.help) {
-    console.log(CHECK_HELP);
+    console.log(commandHelp(CHECK));
     return 0;
   }
   const spec = imageOrRootfs("check", positionals, values.rootfs);

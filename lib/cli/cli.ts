@@ -6,7 +6,8 @@
 import denoJson from "../../deno.json" with { type: "json" };
 import { asCnisoError, CnisoError, ExitCode, formatError } from "../errors.ts";
 import { bootTestCommand } from "./boot_test_command.ts";
-import { build, BUILD_EXIT_CODES } from "./build_command.ts";
+import { build } from "./build_command.ts";
+import { BUILD_EXIT_CODES, COMMAND_SPECS } from "./commands.ts";
 import { check } from "./check_command.ts";
 import { announceInnerProcess } from "../image/user_namespace.ts";
 
@@ -18,15 +19,21 @@ const COMMANDS: Record<string, (args: string[]) => Promise<number>> = {
   "boot-test": bootTestCommand,
 };
 
+/** The commands beside their summaries, from the command table. */
+function commandList(): string {
+  return COMMAND_SPECS.map((spec) => {
+    const [first, ...rest] = spec.summary.split("\n");
+    const left = `  ${spec.name} ${spec.synopsis[0].split(" ")[0]}`.padEnd(21);
+    return [left + first, ...rest.map((line) => " ".repeat(21) + line)].join("\n");
+  }).join("\n");
+}
+
 export const HELP = `cniso ${VERSION}: the Container-native ISO builder
 
 Usage: cniso <command> [options]
 
 Commands:
-  build IMAGE        turn a contract image into a hybrid BIOS+UEFI live ISO
-  check IMAGE        check an image against the contract, build nothing
-  boot-test ISO      boot an ISO in QEMU (BIOS/UEFI/Secure Boot, CD/USB) and
-                     follow it to the live system
+${commandList()}
 
 Run "cniso <command> --help" for a command's options.
   -h, --help         show this help
