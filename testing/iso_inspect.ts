@@ -115,7 +115,7 @@ export async function inspectIso(iso: string, image: string, expect: Expect): Pr
           await extract(iso, p, path.join(out, "x", path.basename(p)));
         }
       }
-      // The squashfs holds exactly the image's tree, but /dev's entries (plan.ts LIVE_ROOT_EXCLUDES).
+      // The squashfs holds exactly the image's tree, but /dev's entries (tool_stages.ts LIVE_ROOT_EXCLUDES).
       const lba = /File data lba:\s*\d+\s*,\s*(\d+)/.exec(
         await $`xorriso -indev ${iso} -find /LiveOS/squashfs.img -exec report_lba`.stderr("null")
           .text(),

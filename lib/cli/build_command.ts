@@ -9,7 +9,8 @@ import {
 import { parseExcludes } from "../pipeline/exclude.ts";
 import { execute, progressSteps } from "../pipeline/executor.ts";
 import { type Inspection, inspectionError, type InspectOptions } from "../pipeline/inspect.ts";
-import { formatPlan, makePlan, type Plan } from "../pipeline/plan.ts";
+import { makePlan, type Plan } from "../pipeline/plan.ts";
+import { formatPlan } from "../pipeline/plan_text.ts";
 import { type SourceDate, sourceDate } from "../pipeline/source_date.ts";
 import { prepareOutput } from "../pipeline/work_dir.ts";
 import { type Cleanup, withCleanup } from "../cleanup.ts";
