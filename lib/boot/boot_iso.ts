@@ -9,7 +9,7 @@ import type { Cleanup } from "../cleanup.ts";
 import * as path from "node:path";
 import { prepareOutput } from "../pipeline/work_dir.ts";
 import { osGuard } from "../errors.ts";
-import { KVM_WINDOWS, TCG_WINDOWS } from "./console_monitor.ts";
+import { KVM_WINDOWS, TCG_WINDOWS } from "./stall_windows.ts";
 import type { PhaseName } from "./console_text.ts";
 import { CONSOLE_ARGS, editorKeys } from "./grub_editor.ts";
 import { checkIso, readGrubConfig } from "./iso_reader.ts";

@@ -6,13 +6,12 @@ import assert from "node:assert/strict";
 import * as path from "node:path";
 import {
   ConsoleMonitor,
-  KVM_WINDOWS,
   MATCH_WIDTH,
   type MonitorEvent,
   type MonitorOptions,
   TAIL_LINES,
-  TCG_WINDOWS,
 } from "./console_monitor.ts";
+import { KVM_WINDOWS, TCG_WINDOWS } from "./stall_windows.ts";
 import {
   BOOTLOADER_FAILURES,
   PHASE_NAMES,

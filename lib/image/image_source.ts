@@ -22,8 +22,11 @@ export interface ImageSource {
   size?: number;
 }
 
+/** An image in podman's storage, or a --rootfs tree: one of the two. */
+export type ImageSpec = { image?: string; rootfs?: string };
+
 export async function openSource(
-  spec: { image?: string; rootfs?: string },
+  spec: ImageSpec,
   cleanup: Cleanup,
 ): Promise<ImageSource> {
   if (spec.rootfs !== undefined) {

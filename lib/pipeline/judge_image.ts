@@ -8,7 +8,9 @@
 import { InputError } from "../errors.ts";
 import { ImageRoot } from "../image/image_root.ts";
 import { predictBoot } from "./boot_prediction.ts";
-import { inspect, type Inspection, type InspectOptions } from "./inspect.ts";
+import type { ImageSource } from "../image/image_source.ts";
+import type { Progress } from "../progress.ts";
+import { inspect, type Inspection, inspectionError, type InspectOptions } from "./inspect.ts";
 
 /** The whole discovery's budget, probes included. */
 export const DISCOVERY_SECS = 40;
@@ -46,4 +48,22 @@ function overBudget(): InputError {
     "look at what the image has in /usr/lib/modules, /usr/lib/efi, /usr/lib/bootupd and " +
       "/boot/efi: cniso reads these to find the boot pieces",
   );
+}
+
+/** `build`'s judgement: reports the warnings; stops on errors (exit 2). */
+export async function readyOrThrow(
+  source: ImageSource,
+  options: InspectOptions,
+  progress: Progress,
+  signal: AbortSignal,
+): Promise<NonNullable<Inspection["ready"]>> {
+  // Before anything heavy: an initramfs that cannot boot the ISO stops the build (exit 2).
+  const inspection = await judgeImage(source.rootDir, options, signal);
+  if (inspection.findings.some((f) => f.severity === "error")) inspection.ready = undefined;
+  for (const f of inspection.findings.filter((f) => f.severity === "warning")) {
+    progress.warning(`${f.where}: ${f.detail}`);
+  }
+  for (const w of inspection.warnings) progress.warning(w);
+  if (!inspection.ready) throw inspectionError(inspection);
+  return inspection.ready;
 }

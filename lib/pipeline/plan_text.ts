@@ -77,3 +77,21 @@ export function formatPlan(plan: Plan, tools?: Map<ToolName, string>): string {
   // One line each: a name from the image cannot start a line of its own.
   return out.map(printable).join("\n");
 }
+
+/** The plan as one JSON object (`--dry-run --progress json`). */
+export function planDocument(plan: Plan, grubConfig: string) {
+  const { iso, esp, stages } = plan;
+  return {
+    event: "plan",
+    label: plan.label,
+    output: plan.output,
+    iso,
+    esp,
+    stages,
+    payload: plan.payload
+      ? { format: plan.payload.format, target: plan.payload.target, images: plan.payload.payloads }
+      : null,
+    selinux: plan.selinux ?? null,
+    grub_cfg: grubConfig,
+  };
+}

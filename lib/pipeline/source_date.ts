@@ -18,24 +18,29 @@ export interface SourceDate {
   from: string;
 }
 
+/** SOURCE_DATE_EPOCH's value as seconds, or undefined when unset; bad input when tools cannot take it. */
+export function parseEpoch(env: string | undefined): number | undefined {
+  // Set but empty counts as unset, as wrappers often export it so.
+  if (env === undefined || env === "") return undefined;
+  const epoch = /^\d{1,10}$/.test(env) ? Number(env) : NaN;
+  if (!(epoch >= EPOCH_RANGE[0] && epoch <= EPOCH_RANGE[1])) {
+    throw new InputError(
+      `SOURCE_DATE_EPOCH=${JSON.stringify(env).slice(1, -1)}: not a time cniso can use`,
+      `set it to seconds since 1970, from ${EPOCH_RANGE[0]} (1980) to ${
+        EPOCH_RANGE[1]
+      } (2106), e.g. SOURCE_DATE_EPOCH=$(git log -1 --format=%ct)`,
+    );
+  }
+  return epoch;
+}
+
+/** The build's time: SOURCE_DATE_EPOCH (parsed), else the image's creation, else now. */
 export function sourceDate(
-  env: string | undefined,
+  epoch: number | undefined,
   imageCreated: number | undefined,
   now: number,
 ): SourceDate {
-  // Set but empty counts as unset, as wrappers often export it so.
-  if (env !== undefined && env !== "") {
-    const epoch = /^\d{1,10}$/.test(env) ? Number(env) : NaN;
-    if (!(epoch >= EPOCH_RANGE[0] && epoch <= EPOCH_RANGE[1])) {
-      throw new InputError(
-        `SOURCE_DATE_EPOCH=${JSON.stringify(env).slice(1, -1)}: not a time cniso can use`,
-        `set it to seconds since 1970, from ${EPOCH_RANGE[0]} (1980) to ${
-          EPOCH_RANGE[1]
-        } (2106), e.g. SOURCE_DATE_EPOCH=$(git log -1 --format=%ct)`,
-      );
-    }
-    return { epoch, from: "SOURCE_DATE_EPOCH" };
-  }
+  if (epoch !== undefined) return { epoch, from: "SOURCE_DATE_EPOCH" };
   if (imageCreated !== undefined && Number.isFinite(imageCreated)) {
     return { epoch: clamp(Math.floor(imageCreated)), from: "the image's creation time" };
   }

@@ -205,3 +205,21 @@ export async function removeStaleWorkDirs(base: string): Promise<string[]> {
   }
   return removed;
 }
+
+/**
+ * Who gets the ISO: `--chown`, or by default the owner of its directory, so a
+ * build run as root (sudo, or the builder container) does not leave the user an
+ * ISO they cannot delete. Undefined: leave it as it is.
+ */
+export function isoOwner(
+  dir: { uid: number; gid: number },
+  owner: { uid: number; gid: number } | undefined,
+  hostRoot: boolean,
+): { uid: number; gid: number } | undefined {
+  if (Deno.uid() !== 0) return undefined;
+  if (owner) return owner;
+  // In a user namespace the ISO is already the user's; a directory of someone else's (/tmp)
+  // shows there as an unmapped id that no chown can give.
+  if (!hostRoot) return undefined;
+  return dir.uid ? { uid: dir.uid, gid: dir.gid ?? 0 } : undefined;
+}
