@@ -4,7 +4,7 @@
  */
 import { printableLines } from "./terminal.ts";
 
-/** Exit codes, as documented in README. */
+/** Exit codes, as documented in docs/options.md (Exit codes). */
 export const ExitCode = {
   ok: 0,
   /** A tool failed or the environment is unfit (missing executable, disk full). */

@@ -2,7 +2,7 @@
  * Progress of a build, in one of three forms:
  *   tty    a live bar on the terminal (stderr), with the long step's percentage and time left;
  *   plain  one line per step with its duration, and a line every 10 % of the long step;
- *   json   one JSON object per line on stdout, for CI systems and GUIs (schema in README).
+ *   json   one JSON object per line on stdout, for CI systems and GUIs (schema in docs/options.md, --progress json).
  * `auto` is tty on a terminal, else plain.
  */
 import $ from "dax";

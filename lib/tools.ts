@@ -103,7 +103,7 @@ export async function requireTools(tools: ToolName[]): Promise<Map<ToolName, str
       `missing executable${missing.length > 1 ? "s" : ""}: ${missing.join(", ")}`,
       `install ${
         missing.length > 1 ? "them" : "it"
-      }: apt-get install ${debian}   (Fedora: dnf install ${fedora})\nor run cniso from its builder image, which has every tool (see README)`,
+      }: apt-get install ${debian}   (Fedora: dnf install ${fedora})\nor run cniso from its builder image, which has every tool (see docs/builder-image.md)`,
     );
   }
   return found;

@@ -83,7 +83,7 @@ async function checkWith(args: string[]): Promise<number> {
   });
 }
 
-/** `check --json`: the findings as one document (schema in README). */
+/** `check --json`: the findings as one document (schema in docs/options.md, cniso check). */
 export function checkDocument(image: string, result: Inspection) {
   const errors = result.findings.filter((f) => f.severity === "error").length;
   return {

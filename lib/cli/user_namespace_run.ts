@@ -71,7 +71,7 @@ async function probeNamespace(podman: string): Promise<void> {
     "a plain user's build mounts the image in rootless podman's namespace: the user needs " +
       "sub-uid and sub-gid ranges (/etc/subuid, /etc/subgid; usermod --add-subuids " +
       "100000-165535 --add-subgids 100000-165535 USER) and a working `podman unshare`; or " +
-      "run cniso as root, or the builder image with --rootfs (README, Without root)",
+      "run cniso as root, or the builder image with --rootfs (docs/without-root.md)",
   );
 }
 

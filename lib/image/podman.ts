@@ -70,7 +70,7 @@ export async function storageName(): Promise<string> {
 export async function rootStoreHint(ref: string): Promise<string> {
   if (await isHostRoot()) return "";
   return `; an image in root's storage is not yours to read: sudo podman save ${ref} | ` +
-    "podman load (README, Without root)";
+    "podman load (docs/without-root.md)";
 }
 
 /** Mounts an image and returns its root directory. Needs root (podman's image mount does). */
@@ -78,7 +78,7 @@ export async function mountImage(podman: string, id: string): Promise<string> {
   const r = await run(podman, ["image", "mount", id]);
   if (r.code !== 0) {
     const hint = /rootless|unshare/i.test(r.stderr)
-      ? "podman image mount needs root: run cniso with sudo, or use the builder image (README)"
+      ? "podman image mount needs root: run cniso with sudo, or use the builder image (docs/builder-image.md)"
       : undefined;
     throw new ToolError(`podman image mount failed: ${lastLine(r.stderr)}`, hint);
   }

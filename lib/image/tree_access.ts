@@ -72,6 +72,6 @@ export async function requireReadable(
       "(a plain user's `cniso build IMAGE` does this itself; rootless podman's builder " +
       "container; a Kubernetes pod with hostUsers: false); or give a non-root uid " +
       "CAP_DAC_READ_SEARCH, which reads any file and writes none (podman run --user 1000 " +
-      "--cap-drop=all --cap-add=DAC_READ_SEARCH …; README, Without root)",
+      "--cap-drop=all --cap-add=DAC_READ_SEARCH …; docs/without-root.md)",
   );
 }

@@ -85,7 +85,7 @@ export function parseIsoConfig(text: string, file: string): ParsedIsoConfig {
     const message = missing ? "this key is required" : issue.message;
     throw new InputError(
       `${where(keyPath)}: ${formatKeyPath(keyPath)}: ${message}`,
-      "see README, section iso.yaml, for the keys and their types",
+      "see docs/iso-yaml.md for the keys and their types",
     );
   }
   const warnings: string[] = [];

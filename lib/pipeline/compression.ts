@@ -20,8 +20,8 @@ const LEVELS = {
   lz4hc: undefined,
 } as const;
 /**
- * cniso's defaults, chosen from the benchmark on a 2.9 GB desktop image (README,
- * "Performance"): zstd level 5 in 1 MiB blocks was 11× faster than the reference
+ * cniso's defaults, chosen from the benchmark on a 2.9 GB desktop image (docs/performance.md):
+ * zstd level 5 in 1 MiB blocks was 11× faster than the reference
  * pipeline's level 15 in 128 KiB blocks, for a live root 3.6 % larger.
  */
 export const DEFAULT_ZSTD_LEVEL = 5;

@@ -69,7 +69,7 @@ function asUser(user: TestUser, cmd: string, env: Record<string, string> = {}) {
     .stdout("piped").stderr("piped").noThrow();
 }
 
-/** Root's image, handed to the user as root would hand it (README, Without root). */
+/** Root's image, handed to the user as root would hand it (docs/without-root.md). */
 async function give(user: TestUser, image: string): Promise<void> {
   const tar = path.join(user.shared, "image.tar");
   // oci-archive, uncompressed: layers as podman keeps them, so their digests stay the same.
