@@ -1,6 +1,6 @@
 /** `cniso check`: run every check `build` runs, print what was found where, build nothing. */
 import type { Inspection } from "../pipeline/inspect.ts";
-import { withCleanup } from "../cleanup.ts";
+import { type Cleanup, withCleanup } from "../cleanup.ts";
 import { asCnisoError } from "../errors.ts";
 import type { Finding } from "../image/contract.ts";
 import { openSource } from "../image/image_source.ts";
@@ -12,7 +12,7 @@ import { run } from "../run.ts";
 import { jsonText, printable } from "../terminal.ts";
 import { imageOrRootfs, inspectOptions, parseOptions, payloadRequest } from "./options.ts";
 import { CHECK, CHECK_OPTIONS, commandHelp } from "./commands.ts";
-import { judgePayloads } from "../payload/payloads.ts";
+import { judgePayloads, type PayloadRequest } from "../payload/payloads.ts";
 import { requireTools } from "../tools.ts";
 import { labelCapability } from "../selinux/label_tools.ts";
 
@@ -51,36 +51,46 @@ async function checkWith(args: string[]): Promise<number> {
   return await withCleanup(async (cleanup, signal) => {
     const source = await openSource(spec, cleanup);
     const result = await judgeImage(source.rootDir, options, signal);
-    if (result.ready) {
-      const bytes = await treeBytes(source.rootDir, signal);
-      if (bytes !== undefined) result.findings.push(judgeMedium(bytes, true));
-    }
+    if (result.ready) await judgeSize(result, source.rootDir, signal);
     if (payload) {
-      const podman = (await requireTools(["podman"])).get("podman")!;
       const isTree = spec.rootfs !== undefined;
-      const judged = await judgePayloads(
-        podman,
-        payload,
-        { rootDir: source.rootDir, isTree },
-        cleanup,
-      );
-      result.findings.push(...judged.findings);
+      result.findings.push(...await payloadFindings(payload, source.rootDir, isTree, cleanup));
     }
-    const errors = result.findings.filter((f) => f.severity === "error").length;
-    if (values.json) {
-      console.log(jsonText(checkDocument(source.name, result), 2));
-      return errors === 0 ? 0 : 2;
-    }
-    printTable(source.name, result);
-    console.log(
-      errors === 0
-        ? `OK: ${printable(source.name)} can be built (label ${result.ready!.label})`
-        : `${errors} problem${errors > 1 ? "s" : ""}: ${
-          printable(source.name)
-        } cannot be built as it is`,
-    );
-    return errors === 0 ? 0 : 2;
+    return report(source.name, result, values.json ?? false);
   });
+}
+
+/** Whether the ISO will fit a DVD and a FAT32 stick, from the live root's unpacked size. */
+async function judgeSize(result: Inspection, rootDir: string, signal: AbortSignal) {
+  const bytes = await treeBytes(rootDir, signal);
+  if (bytes !== undefined) result.findings.push(judgeMedium(bytes, true));
+}
+
+/** The payloads' findings (found, room for them in the image). */
+async function payloadFindings(
+  payload: PayloadRequest,
+  rootDir: string,
+  isTree: boolean,
+  cleanup: Cleanup,
+): Promise<Finding[]> {
+  const podman = (await requireTools(["podman"])).get("podman")!;
+  return (await judgePayloads(podman, payload, { rootDir, isTree }, cleanup)).findings;
+}
+
+/** The findings as a table or one JSON document; exit 0 when the image can be built, else 2. */
+function report(name: string, result: Inspection, json: boolean): number {
+  const errors = result.findings.filter((f) => f.severity === "error").length;
+  if (json) {
+    console.log(jsonText(checkDocument(name, result), 2));
+    return errors === 0 ? 0 : 2;
+  }
+  printTable(name, result);
+  console.log(
+    errors === 0
+      ? `OK: ${printable(name)} can be built (label ${result.ready!.label})`
+      : `${errors} problem${errors > 1 ? "s" : ""}: ${printable(name)} cannot be built as it is`,
+  );
+  return errors === 0 ? 0 : 2;
 }
 
 /** `check --json`: the findings as one document (schema in docs/options.md, cniso check). */
