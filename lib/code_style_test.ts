@@ -1,7 +1,8 @@
 /**
  * The codebase's own rules, checked on its source: no function longer than 80
- * lines, no product module named like a test, and the ISO's fixed paths
- * written in one module only. Parsed with TypeScript's own parser.
+ * lines, no product module longer than 300, no product module named like a
+ * test, and the ISO's fixed paths written in one module only. Parsed with
+ * TypeScript's own parser.
  */
 import assert from "node:assert/strict";
 import * as path from "node:path";
@@ -11,6 +12,7 @@ import ts from "npm:typescript@5.9.3";
 
 const REPO = path.resolve(import.meta.dirname!, "..");
 const MAX_FUNCTION_LINES = 80;
+const MAX_MODULE_LINES = 300;
 
 function productFiles(): string[] {
   const files = ["main.ts"];
@@ -50,6 +52,14 @@ Deno.test(`code style: no function in lib/ or main.ts is longer than ${MAX_FUNCT
       `${file}:${f.line} ${f.name} (${f.lines} lines)`
     )
   );
+  assert.deepEqual(long, []);
+});
+
+Deno.test(`code style: no product module is longer than ${MAX_MODULE_LINES} lines`, () => {
+  const long = productFiles().flatMap((file) => {
+    const lines = Deno.readTextFileSync(path.join(REPO, file)).split("\n").length - 1;
+    return lines > MAX_MODULE_LINES ? [`${file} (${lines} lines)`] : [];
+  });
   assert.deepEqual(long, []);
 });
 

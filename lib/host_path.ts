@@ -9,8 +9,7 @@
  */
 import * as path from "node:path";
 import { InputError } from "./errors.ts";
-
-const MAX_SYMLINK_HOPS = 40;
+import { denoFs, type Step, walk } from "./path_walk.ts";
 
 /** Why someone else could change what is in `dir`, or undefined (`within`: inside a tree). */
 export function dirProblem(dir: string, info: Deno.FileInfo, within = false): string | undefined {
@@ -51,43 +50,25 @@ function othersMayAdd(info: Deno.FileInfo): boolean {
 export async function resolveTrusted(
   given: string,
 ): Promise<{ real: string; trusted: boolean; why?: string; steerers: Set<number>; open?: string }> {
-  const pending = path.resolve(given).split("/").filter((p) => p && p !== ".");
-  const done: string[] = [];
   let why: string | undefined;
-  let hops = 0;
   // Who could change where the way leads: the owners of its steps; `open`: anyone could.
   const steerers = new Set<number>();
   let open: string | undefined;
-  while (pending.length > 0) {
-    const name = pending.shift()!;
-    if (name === "..") {
-      done.pop();
-      continue;
-    }
-    const parent = "/" + done.join("/");
-    const parentInfo = await Deno.lstat(parent);
-    const problem = dirProblem(parent, parentInfo);
-    why ??= problem;
-    if (!ownedByUs(parentInfo)) steerers.add(parentInfo.uid!);
-    if (sharedWritable(parentInfo)) open ??= `${parent} is writable by other users`;
-    const here = path.join(parent, name);
-    const info = await Deno.lstat(here);
-    if (othersMayAdd(parentInfo) && !ownedByUs(info)) {
+  const trust = ({ dir, dirInfo, here, info }: Step<Deno.FileInfo>) => {
+    why ??= dirProblem(dir, dirInfo);
+    if (!ownedByUs(dirInfo)) steerers.add(dirInfo.uid!);
+    if (sharedWritable(dirInfo)) open ??= `${dir} is writable by other users`;
+    if (othersMayAdd(dirInfo) && !ownedByUs(info)) {
       why ??= `${here} belongs to uid ${info.uid}`;
       steerers.add(info.uid!);
     }
-    if (info.isSymlink) {
-      if (++hops > MAX_SYMLINK_HOPS) {
-        throw new InputError(`${given}: too many levels of symbolic links`);
-      }
-      const target = await Deno.readLink(here);
-      if (target.startsWith("/")) done.length = 0;
-      pending.unshift(...target.split("/").filter((p) => p && p !== "."));
-      continue;
-    }
-    done.push(name);
-  }
-  const real = "/" + done.join("/");
+  };
+  // `..` in `given` is taken by name (path.resolve), in a link's target as the kernel does.
+  const walked = await walk(path.resolve(given), { symlinks: "follow", trust }, denoFs);
+  if (walked.end === "loop") throw new InputError(`${given}: too many levels of symbolic links`);
+  // denoFs throws where nothing is, and "follow" goes on through files: nothing else ends it.
+  if (walked.end !== "found") throw new Error(`${given}: walk ended ${walked.end}`);
+  const real = walked.host;
   why ??= dirProblem(real, await Deno.lstat(real));
   return { real, trusted: why === undefined, why, steerers, open };
 }

@@ -5,9 +5,8 @@
  */
 import * as path from "node:path";
 import { InputError } from "../errors.ts";
+import { components, denoFs, walk } from "../path_walk.ts";
 import { readAtMost } from "../read_at_most.ts";
-
-const MAX_SYMLINK_HOPS = 40; // as Linux's ELOOP limit
 
 export type EntryKind = "file" | "directory" | "other";
 
@@ -33,50 +32,17 @@ export class ImageRoot {
    * there (or a link dangles).
    */
   async resolve(imagePath: string): Promise<Resolved | undefined> {
-    const pending = splitPath(imagePath);
-    const done: string[] = [];
-    let hops = 0;
-    while (pending.length > 0) {
-      this.signal?.throwIfAborted();
-      const name = pending.shift()!;
-      if (name === "..") {
-        done.pop();
-        continue;
-      }
-      const host = path.join(this.root, ...done, name);
-      let info: Deno.FileInfo;
-      try {
-        info = await Deno.lstat(host);
-      } catch (e) {
-        if (e instanceof Deno.errors.NotFound || e instanceof Deno.errors.NotADirectory) {
-          return undefined;
-        }
-        // Paths too long for the host (links that pile up long names): the image's doing.
-        if (/name too long|os error 36/i.test(String(e))) {
-          throw new InputError(`${imagePath} in the image leads to a path too long to read`);
-        }
-        throw e;
-      }
-      if (info.isSymlink) {
-        if (++hops > MAX_SYMLINK_HOPS) {
-          throw new InputError(
-            `too many levels of symbolic links at ${imagePath} in the image`,
-          );
-        }
-        const target = await Deno.readLink(host);
-        // An absolute target restarts at the image root, a relative one at the link's directory.
-        if (target.startsWith("/")) done.length = 0;
-        pending.unshift(...splitPath(target));
-        continue;
-      }
-      if (pending.length > 0 && !info.isDirectory) return undefined;
-      done.push(name);
+    const fs = { lstat: (host: string) => lookUp(host, imagePath), readLink: denoFs.readLink };
+    const rule = { symlinks: "within-root", root: this.root } as const;
+    const walked = await walk(imagePath, rule, fs, { signal: this.signal });
+    if (walked.end === "loop") {
+      throw new InputError(`too many levels of symbolic links at ${imagePath} in the image`);
     }
-    const hostPath = path.join(this.root, ...done);
-    const info = await Deno.lstat(hostPath);
+    if (walked.end !== "found") return undefined;
+    const info = await Deno.lstat(walked.host);
     return {
-      imagePath: "/" + done.join("/"),
-      hostPath,
+      imagePath: "/" + walked.parts.join("/"),
+      hostPath: walked.host,
       kind: info.isFile ? "file" : info.isDirectory ? "directory" : "other",
       size: info.size,
     };
@@ -90,9 +56,11 @@ export class ImageRoot {
 
   /** Whether anything (even a dangling link) is at `imagePath`, its parent resolved in the image. */
   async lexists(imagePath: string): Promise<boolean> {
-    const parts = splitPath(imagePath);
+    const parts = components(imagePath);
     const name = parts.pop();
     if (!name) return true;
+    // "." and "..": the walk keeps them inside the root, as the name they end in.
+    if (name === "." || name === "..") return (await this.resolve(imagePath)) !== undefined;
     const parent = await this.resolve("/" + parts.join("/"));
     if (parent?.kind !== "directory") return false;
     try {
@@ -141,6 +109,18 @@ export class ImageRoot {
   }
 }
 
-function splitPath(p: string): string[] {
-  return p.split("/").filter((part) => part !== "" && part !== ".");
+/** The entry at `host` (a step of `imagePath`), or undefined when nothing is there. */
+async function lookUp(host: string, imagePath: string): Promise<Deno.FileInfo | undefined> {
+  try {
+    return await Deno.lstat(host);
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound || e instanceof Deno.errors.NotADirectory) {
+      return undefined;
+    }
+    // Paths too long for the host (links that pile up long names): the image's doing.
+    if (/name too long|os error 36/i.test(String(e))) {
+      throw new InputError(`${imagePath} in the image leads to a path too long to read`);
+    }
+    throw e;
+  }
 }

@@ -48,3 +48,18 @@ Deno.test("image root: a directory symlink in the middle of a path stays inside"
     await Deno.remove(root, { recursive: true });
   }
 });
+
+Deno.test("image root: a path too long for the host is the image's doing (bad input)", async () => {
+  const root = await Deno.makeTempDir({ prefix: "cniso-long-" });
+  const long = "n".repeat(250);
+  try {
+    // Made from inside, name by name: no single call gets a path that long.
+    const mk = `cd "$1" && for i in $(seq 20); do mkdir ${long} && cd ${long}; done`;
+    const made = await new Deno.Command("bash", { args: ["-c", mk, "bash", root] }).output();
+    assert.equal(made.code, 0);
+    const deep = "/" + Array(20).fill(long).join("/");
+    await assert.rejects(new ImageRoot(root).resolve(deep), /leads to a path too long to read/);
+  } finally {
+    await new Deno.Command("rm", { args: ["-rf", root] }).output();
+  }
+});

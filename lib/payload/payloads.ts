@@ -17,6 +17,7 @@ import {
   storageName,
   unmountImage,
 } from "../image/podman.ts";
+import { walk } from "../path_walk.ts";
 import { runBytes } from "../run.ts";
 import { printable } from "../terminal.ts";
 import { BOUND_IMAGES_DIR, boundImageRef, isBoundImageFile } from "./bound_images.ts";
@@ -225,24 +226,23 @@ export async function roomFindings(rootDir: string, format: PayloadFormat): Prom
 
 /** What in the image stands where `added` would go, or undefined. Never follows a symlink. */
 export async function obstacle(rootDir: string, added: string): Promise<string | undefined> {
-  const parts = added.split("/").filter(Boolean);
-  for (let i = 1; i <= parts.length; i++) {
-    const at = "/" + parts.slice(0, i).join("/");
-    const info = await Deno.lstat(path.join(rootDir, ...parts.slice(0, i))).catch(() => undefined);
-    if (!info) return undefined;
-    if (i < parts.length && !info.isDirectory) {
-      return `${at} in the image is ${info.isSymlink ? "a symbolic link" : "not a directory"}`;
-    }
-    if (i === parts.length) {
-      if (added === STORE_PATH && info.isDirectory) {
-        const empty = await isEmpty(path.join(rootDir, ...parts));
-        if (empty) return undefined;
-        return `the image has its own container storage at ${at}; the payload would hide it`;
-      }
-      return `${at} is in the image already`;
-    }
+  // Whatever lstat cannot see is not in the way.
+  const fs = {
+    lstat: (p: string) => Deno.lstat(p).catch(() => undefined),
+    readLink: Deno.readLink,
+  };
+  const walked = await walk(added, { symlinks: "never", root: rootDir }, fs);
+  if (walked.end === "blocked") {
+    const what = walked.info.isSymlink ? "a symbolic link" : "not a directory";
+    return `/${walked.parts.join("/")} in the image is ${what}`;
   }
-  return undefined;
+  if (walked.end !== "found" || !walked.info) return undefined;
+  const at = "/" + walked.parts.join("/");
+  if (added === STORE_PATH && walked.info.isDirectory) {
+    if (await isEmpty(walked.host)) return undefined;
+    return `the image has its own container storage at ${at}; the payload would hide it`;
+  }
+  return `${at} is in the image already`;
 }
 
 async function isEmpty(dir: string): Promise<boolean> {

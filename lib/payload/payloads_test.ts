@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { roomFindings } from "./payloads.ts";
+import { obstacle, roomFindings } from "./payloads.ts";
 
 async function tree(prepare: (root: string) => Promise<void>) {
   const root = await Deno.makeTempDir({ prefix: "cniso-room-" });
@@ -42,5 +42,18 @@ Deno.test("payload room: the image's own storage, a symlink on the way, a file o
     assert.deepEqual(await roomFindings(root, "oci"), [], "oci goes to /var/lib/cniso");
   } finally {
     await Deno.remove(root, { recursive: true });
+  }
+});
+
+Deno.test("payload room: `..` in a path stays in the image (it never looks above the root)", async () => {
+  const parent = await Deno.makeTempDir({ prefix: "cniso-room-" });
+  try {
+    await Deno.mkdir(`${parent}/image/etc`, { recursive: true });
+    await Deno.writeTextFile(`${parent}/beside`, "host");
+    const root = `${parent}/image`;
+    assert.equal(await obstacle(root, "/../beside"), undefined);
+    assert.equal(await obstacle(root, "/../../etc"), "/etc is in the image already");
+  } finally {
+    await Deno.remove(parent, { recursive: true });
   }
 });
