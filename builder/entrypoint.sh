@@ -4,7 +4,7 @@
 # cniso runs with only the Deno permissions it needs (builder/permissions):
 # files, subprocesses (the tools), the environment, and its own uid. No network.
 case "${1:-}" in
-  build | check | boot-test | help | -h | --help | --version) ;;
+  build | check | boot-test | completions | help | -h | --help | --version | -V) ;;
   *) set -- build "$@" ;;
 esac
 # shellcheck disable=SC2046 # the flags are words

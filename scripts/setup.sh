@@ -12,7 +12,8 @@ pkgs=(podman runc netavark aardvark-dns iptables uidmap fuse-overlayfs
   grub-common grub-pc-bin grub-efi-amd64-bin fdisk e2fsprogs
   debootstrap
   qemu-system-x86 qemu-utils ovmf
-  zstd file time procps)
+  zstd file time procps
+  pandoc man-db zsh fish)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -9,6 +9,7 @@ import { bootTestCommand } from "./boot_test_command.ts";
 import { build } from "./build_command.ts";
 import { BUILD_EXIT_CODES, COMMAND_SPECS } from "./commands.ts";
 import { check } from "./check_command.ts";
+import { completionsCommand } from "./completions_command.ts";
 import { announceInnerProcess } from "../image/user_namespace.ts";
 
 export const VERSION = denoJson.version;
@@ -17,6 +18,7 @@ const COMMANDS: Record<string, (args: string[]) => Promise<number>> = {
   build,
   check,
   "boot-test": bootTestCommand,
+  completions: completionsCommand,
 };
 
 /** The commands beside their summaries, from the command table. */

@@ -1,6 +1,8 @@
 /** The command line's entry, run in process: help, version, unknown commands and options. */
 import assert from "node:assert/strict";
 import { HELP, runCli, VERSION } from "./cli.ts";
+import { commandHelp, COMPLETIONS } from "./commands.ts";
+import { COMPLETION_SCRIPTS } from "./completions_command.ts";
 
 /** Runs the CLI with console output captured. */
 async function cli(...args: string[]) {
@@ -21,7 +23,7 @@ Deno.test("cli: --help and no arguments print the commands", async () => {
   const help = await cli("--help");
   assert.equal(help.code, 0);
   assert.equal(help.stdout, HELP);
-  for (const command of ["build IMAGE", "check IMAGE", "boot-test ISO"]) {
+  for (const command of ["build IMAGE", "check IMAGE", "boot-test ISO", "completions SHELL"]) {
     assert.match(help.stdout, new RegExp(command));
   }
   const none = await cli();
@@ -40,12 +42,12 @@ Deno.test("cli: an unknown command is bad input (exit 2) naming the commands", a
   const r = await cli("burn", "x");
   assert.equal(r.code, 2);
   assert.match(r.stderr, /^cniso: error: unknown command "burn"/);
-  assert.match(r.stderr, /the commands are: build, check, boot-test/);
+  assert.match(r.stderr, /the commands are: build, check, boot-test, completions/);
   assert.equal(r.stdout, "");
 });
 
 Deno.test("cli: an unknown option or a missing value is bad input (exit 2), per command", async () => {
-  for (const command of ["build", "check", "boot-test"]) {
+  for (const command of ["build", "check", "boot-test", "completions"]) {
     const r = await cli(command, "--frobnicate", "x");
     assert.equal(r.code, 2, `${command}: ${r.stderr}`);
     assert.match(r.stderr, new RegExp(`${command}: Unknown option '--frobnicate'`));
@@ -92,5 +94,28 @@ Deno.test("cli: bad values are bad input before anything runs", async () => {
     const r = await cli(...args);
     assert.equal(r.code, 2, `${args.join(" ")}: ${r.stderr}`);
     assert.match(r.stderr, message);
+  }
+});
+
+Deno.test("cli: completions SHELL prints the shell's script", async () => {
+  for (const shell of ["bash", "zsh", "fish"] as const) {
+    const r = await cli("completions", shell);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(`${r.stdout}\n`, COMPLETION_SCRIPTS[shell]());
+    assert.match(r.stdout, new RegExp(`^# ${shell} completion for cniso`, "m"));
+  }
+  const help = await cli("completions", "--help");
+  assert.equal(help.code, 0);
+  assert.equal(help.stdout, commandHelp(COMPLETIONS));
+  assert.match(help.stdout, /^Usage: cniso completions SHELL$/m);
+});
+
+Deno.test("cli: completions without a shell it knows is bad input (exit 2) naming the shells", async () => {
+  for (const args of [["nosuch"], [], ["bash", "zsh"], ["toString"]]) {
+    const r = await cli("completions", ...args);
+    assert.equal(r.code, 2, `completions ${args.join(" ")}: ${r.stderr}`);
+    assert.match(r.stderr, /^cniso: error: completions.*bash, zsh, fish/);
+    assert.match(r.stderr, /see: cniso completions --help/);
+    assert.equal(r.stdout, "");
   }
 });

@@ -176,7 +176,7 @@ export const BUILD: CommandSpec = {
   description: `Turns IMAGE, a bootc-style image in local podman storage that follows the
 Container-native ISO Contract, into a hybrid live ISO that boots from CD and
 USB, with BIOS and UEFI (Secure Boot too). Without root it builds the images
-of your own (rootless) podman storage (README, Without root).`,
+of your own (rootless) podman storage (docs/without-root.md).`,
   options: BUILD_OPTIONS,
   exitCodes: BUILD_EXIT_CODES,
 };
@@ -208,7 +208,42 @@ console silence); a boot that makes no progress within it ends, naming the phase
 the last 40 lines of the console are printed), 2 bad input.`,
 };
 
-export const COMMAND_SPECS: readonly CommandSpec[] = [BUILD, CHECK, BOOT_TEST];
+/** The shells `cniso completions` writes a script for. */
+export const COMPLETION_SHELLS = ["bash", "zsh", "fish"] as const;
+
+export const COMPLETIONS_OPTIONS = { ...HELP_OPTION } as const satisfies OptionTable;
+
+export const COMPLETIONS: CommandSpec = {
+  name: "completions",
+  summary: "print the tab completion script for bash, zsh or fish",
+  synopsis: ["SHELL"],
+  description: `Prints the tab completion script for SHELL (bash, zsh or fish) on stdout: it
+completes the commands, their options, and the values the options take (the
+words an option knows, files, directories, the images in podman's storage).
+Load it from the shell's start-up file:
+  source <(cniso completions bash)      # ~/.bashrc
+  source <(cniso completions zsh)       # ~/.zshrc, after compinit
+  cniso completions fish | source       # ~/.config/fish/config.fish
+or save it where the shell looks for completions: bash-completion's
+~/.local/share/bash-completion/completions/cniso, _cniso in a directory of
+zsh's $fpath, or ~/.config/fish/completions/cniso.fish.`,
+  options: COMPLETIONS_OPTIONS,
+  exitCodes: "Exit codes: 0 printed, 2 bad input (no SHELL, or not bash, zsh or fish).",
+};
+
+export const COMMAND_SPECS: readonly CommandSpec[] = [BUILD, CHECK, BOOT_TEST, COMPLETIONS];
+
+/** The options before a command (`cniso --help`, `cniso --version`), for the man page and completions. */
+export const GLOBAL_OPTIONS = {
+  ...HELP_OPTION,
+  version: { type: "boolean", short: "V", help: ["print the version"] },
+} as const satisfies OptionTable;
+
+/** An option's help lines as one line of text (a line ending in "/" goes on without a space). */
+export function helpText(help: readonly string[]): string {
+  return help.map((line, i) => i < help.length - 1 && !line.endsWith("/") ? `${line} ` : line)
+    .join("");
+}
 
 /** `cniso COMMAND --help`. */
 export function commandHelp(spec: CommandSpec): string {
