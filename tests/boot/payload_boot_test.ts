@@ -9,10 +9,11 @@ import $ from "dax";
 import assert from "node:assert/strict";
 import { bootTest, IsoCache } from "../../testing/boot.ts";
 import { payloadImage, testImage } from "../../testing/images.ts";
+import { assertReferenceIso } from "../../testing/reference.ts";
 
 const cache = new IsoCache("cniso-payload-boot-");
 
-Deno.test("boot (slow, QEMU): the live system's podman runs the payload, with the host's IDs and whiteouts kept", async () => {
+Deno.test("boot (slow, QEMU): the live system's podman runs the payload, with the host's IDs and whiteouts kept; its ISO is the reference commit's", async () => {
   const a = await payloadImage("payload-a");
   const b = await payloadImage("payload-b");
   const { iso } = await cache.get(
@@ -38,6 +39,14 @@ Deno.test("boot (slow, QEMU): the live system's podman runs the payload, with th
       `${r.all}\n${serial.split("\n").filter((l) => /PAYLOAD/.test(l)).join("\n")}`,
     );
     assert.match(serial, /Finished .*cniso-payload-sto/, "the live store was set up by its unit");
+    // The ISO of a store read in place is the reference commit's, byte for byte.
+    await assertReferenceIso(iso, [
+      await testImage("payload-live"),
+      "--payload",
+      a,
+      "--payload",
+      b,
+    ]);
   } finally {
     await cache.remove();
   }

@@ -10,6 +10,7 @@
 import assert from "node:assert/strict";
 import { bootTest, IsoCache } from "../../testing/boot.ts";
 import { testImage } from "../../testing/images.ts";
+import { assertReferenceIso } from "../../testing/reference.ts";
 
 const cache = new IsoCache("cniso-selinux-isos-");
 
@@ -60,6 +61,11 @@ Deno.test("selinux (slow, QEMU): bios cd: the same image unlabelled (--selinux o
   ]);
   assert.notEqual(r.code, 0, r.all);
   assert.ok(labelDenials(r.serial).length > 0, `no denial against an unlabelled path:\n${r.all}`);
+});
+
+Deno.test("selinux (root, podman): the labelled ISO is the reference commit's, byte for byte", async () => {
+  const { iso } = await cache.get("labelled", () => testImage("selinux"));
+  await assertReferenceIso(iso, [await testImage("selinux")]);
 });
 
 Deno.test("selinux: remove the ISOs", async () => {
