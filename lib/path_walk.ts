@@ -86,6 +86,8 @@ export async function walk<I extends WalkEntry>(
   fs: WalkFs<I>,
   options: WalkOptions = {},
 ): Promise<Walked<I>> {
+  // A relative host path would be walked from `/`, not from the working directory.
+  if (rule.symlinks === "follow" && !p.startsWith("/")) throw new Error(`not absolute: ${p}`);
   const root = rule.symlinks === "follow" ? "/" : rule.root;
   const trust = rule.symlinks === "follow" ? rule.trust : undefined;
   const pending = components(p);

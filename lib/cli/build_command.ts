@@ -8,7 +8,7 @@ import { type Cleanup, withCleanup } from "../cleanup.ts";
 import { asCnisoError } from "../errors.ts";
 import { type ImageSource, openSource } from "../image/image_source.ts";
 import { isHostRoot, needsUserNamespace } from "../image/user_namespace.ts";
-import { payloadInput } from "../payload/payload_input.ts";
+import { payloadInput } from "../pipeline/payload_input.ts";
 import { checkWorkPath } from "../payload/payload_plan.ts";
 import { whiteoutFindings } from "../payload/payloads.ts";
 import { lookUpTools } from "../pipeline/build_tools.ts";

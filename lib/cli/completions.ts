@@ -122,7 +122,11 @@ _cniso_reply() {
     words) mapfile -t COMPREPLY < <(compgen -W "$2" -- "$cur") ;;
     file) compopt -o filenames 2>/dev/null; mapfile -t COMPREPLY < <(compgen -f -- "$cur") ;;
     dir) compopt -o filenames 2>/dev/null; mapfile -t COMPREPLY < <(compgen -d -- "$cur") ;;
-    image) mapfile -t COMPREPLY < <(compgen -W "$(${IMAGE_NAMES})" -- "$cur") ;;
+    # Image names are outside text: matched as plain strings, never through compgen -W,
+    # which expands $(...), backticks and $var in its words.
+    image) local name; COMPREPLY=()
+      while IFS= read -r name; do [[ $name == "$cur"* ]] && COMPREPLY+=("$name"); done \
+        < <(${IMAGE_NAMES}) ;;
     *) COMPREPLY=() ;;
   esac
 }

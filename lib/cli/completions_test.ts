@@ -41,6 +41,9 @@ async function shell(cmd: string, args: string[], env: Record<string, string> = 
   return r;
 }
 
+/** An image name that is a command substitution (and backticks), made with a relative path. */
+const HOSTILE_IMAGE = "localhost/a$(touch${IFS}$HOME/pwned1)`touch${IFS}$HOME/pwned2`:x";
+
 /** The scripts in a temporary directory, with a podman that lists two images (and an untagged one). */
 async function withScripts(test: (dir: string, env: Record<string, string>) => Promise<void>) {
   const dir = await Deno.makeTempDir({ prefix: "cniso-completions-" });
@@ -52,11 +55,15 @@ async function withScripts(test: (dir: string, env: Record<string, string>) => P
     await Deno.writeTextFile(
       path.join(dir, "bin/podman"),
       "#!/bin/sh\nprintf '%s\\n' 'localhost/live  latest  0123456789ab  2 days ago  1 GB' " +
-        "'<none>  <none>  ba9876543210  3 days ago  1 GB' 'quay.io/x/y  v1  cccccccccccc  1 day ago  1 GB'\n",
+        "'<none>  <none>  ba9876543210  3 days ago  1 GB' 'quay.io/x/y  v1  cccccccccccc  1 day ago  1 GB' " +
+        // A name no shell may run: completion offers it as text, and no file named pwned appears.
+        `'${HOSTILE_IMAGE.split(":")[0]}  x  dddddddddddd  1 day ago  1 GB'\n`,
     );
     await Deno.chmod(path.join(dir, "bin/podman"), 0o755);
     await Deno.writeTextFile(path.join(dir, "serial.log"), "");
     await test(dir, { PATH: `${dir}/bin:${Deno.env.get("PATH")}`, HOME: dir });
+    const ran = [...Deno.readDirSync(dir)].filter((e) => e.name.startsWith("pwned"));
+    assert.deepEqual(ran, [], "a completion ran an image name as a command");
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
@@ -81,7 +88,7 @@ function cases(dir: string): [string, string[]][] {
     ["cniso boot-test --accel ", ["auto", "kvm", "tcg"]],
     ["cniso completions ", [...COMPLETION_SHELLS]],
     [`cniso boot-test --serial-log ${dir}/seri`, [`${dir}/serial.log`]],
-    ["cniso check ", ["localhost/live:latest", "quay.io/x/y:v1"]],
+    ["cniso check ", ["localhost/live:latest", "quay.io/x/y:v1", HOSTILE_IMAGE]],
     ["cniso build --payload quay", ["quay.io/x/y:v1"]],
     ["cniso build --compression ", []],
   ];
@@ -216,8 +223,9 @@ Deno.test("completions: zsh completes commands, each command's options and their
       `${dir}/init.zsh`,
       ...all.map(([line]) => line),
     ], env);
+    // compadd -A gives the words as zsh would insert them: special characters quoted.
     const offered = r.stdout.split("@@ ").slice(1).map((block) =>
-      block.split("\n").slice(1).filter(Boolean)
+      block.split("\n").slice(1).filter(Boolean).map((w) => w.replace(/\\(.)/g, "$1"))
     );
     all.forEach(([line, expected], i) =>
       assert.deepEqual(sorted(offered[i]), sorted(expected), line)

@@ -120,8 +120,9 @@ const ENVIRONMENT = `**SOURCE\\_DATE\\_EPOCH**
 const SEE_ALSO = `**podman**(1), **mksquashfs**(1), **mkfs.erofs**(1), **xorriso**(1),
 **qemu\\-system\\-x86\\_64**(1)
 
-The README in cniso's source (README.md) describes the Container\\-native ISO Contract, the
-builder image, building without root, and reproducible ISOs.`;
+In cniso's source: README.md, and docs/ for the Container\\-native ISO Contract (contract.md),
+the builder image (builder\\-image.md), building without root (without\\-root.md) and
+reproducible ISOs (reproducible.md).`;
 
 /** The whole page as pandoc markdown, from the command table. */
 export function manPage(specs: readonly CommandSpec[] = COMMAND_SPECS): string {

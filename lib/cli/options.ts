@@ -1,9 +1,9 @@
 /**
- * Command-line options as one table per command: each row gives the option's
- * name, its value, and its help, and the table produces both the parser
- * (node:util's parseArgs, with exit-2 errors) and the help text. The options
- * that `build` and `check` share (how the image is read and judged) are one
- * table, used by both.
+ * Option tables and what they produce: each row gives the option's name, its
+ * value, and its help; a table gives the parser (node:util's parseArgs, with
+ * exit-2 errors) and the help's options block. The options `build` and `check`
+ * share (how the image is read and judged) are here; each command's own table
+ * is in the command table (commands.ts). Also the checks of option values.
  */
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import type { InspectOptions } from "../pipeline/inspect.ts";

@@ -59,8 +59,8 @@ export class ImageRoot {
     const parts = components(imagePath);
     const name = parts.pop();
     if (!name) return true;
-    // "." and "..": the walk keeps them inside the root, as the name they end in.
-    if (name === "." || name === "..") return (await this.resolve(imagePath)) !== undefined;
+    // "..": the walk keeps it inside the root (components() drops ".").
+    if (name === "..") return (await this.resolve(imagePath)) !== undefined;
     const parent = await this.resolve("/" + parts.join("/"));
     if (parent?.kind !== "directory") return false;
     try {

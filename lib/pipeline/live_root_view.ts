@@ -19,7 +19,7 @@ import {
 import { OCI_PATH, STORE_PATH } from "../payload/live_store.ts";
 import { labelJob, selinuxSkel } from "../selinux/selinux_plan.ts";
 import type { PlanInput, Stage, StagedFiles, Step } from "./plan.ts";
-import { tool } from "./tool_stages.ts";
+import { tool } from "./step.ts";
 
 /**
  * The live root's own additions: the payload (its work directories, a stage

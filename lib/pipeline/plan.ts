@@ -25,8 +25,8 @@ import {
   isoStage,
   LIVE_ROOT_EXCLUDES,
   squashfsStage,
-  tool,
 } from "./tool_stages.ts";
+import { tool } from "./step.ts";
 import { labelStage, payloadTarget, viewParts, withVia } from "./live_root_view.ts";
 
 /** A file placed on the ISO (or in the EFI image): its path there and where it comes from. */

@@ -13,10 +13,8 @@ import { erofsUuid, mkfsErofsArgs } from "./erofs.ts";
 import { liveRootSource } from "./live_root_view.ts";
 import type { Placement, PlanInput, Stage, Step, WorkFiles } from "./plan.ts";
 import { epochEnv, fatSerial } from "./source_date.ts";
+import { tool } from "./step.ts";
 import { xorrisoArgs } from "./xorriso.ts";
-
-/** The bound on steps that make small images (grub-mkimage, mkfs.fat, mtools): seconds each. */
-export const SMALL_STEP_SECS = 120;
 
 /**
  * What the live root never holds, whoever builds it. /dev's entries: at boot the kernel's
@@ -128,12 +126,4 @@ export function isoStage(
   });
   const step = { ...tool("hybrid ISO", "xorriso", args), env: epochEnv(input.epoch) };
   return { title: "hybrid ISO", steps: [step] };
-}
-
-export function tool(title: string, name: ToolName, args: string[]): Step {
-  // These read the image's small files (grub-mkimage its modules): a hang must not hang the build.
-  const small = ["grub-mkimage", "mkfs.fat", "mmd", "mcopy"].includes(name);
-  return small
-    ? { title, tool: name, args, timeoutSecs: SMALL_STEP_SECS }
-    : { title, tool: name, args };
 }

@@ -6,12 +6,12 @@
 import type { Cleanup } from "../cleanup.ts";
 import type { ImageSource } from "../image/image_source.ts";
 import { mountImage, unmountImage } from "../image/podman.ts";
-import { inspectionError } from "../pipeline/inspect.ts";
+import { inspectionError } from "./inspect.ts";
 import type { Progress } from "../progress.ts";
 import { requireTools } from "../tools.ts";
-import { hostStoreFor } from "./host_store.ts";
-import type { PayloadInput } from "./payload_plan.ts";
-import { judgePayloads, type PayloadRequest } from "./payloads.ts";
+import { hostStoreFor } from "../payload/host_store.ts";
+import type { PayloadInput } from "../payload/payload_plan.ts";
+import { judgePayloads, type PayloadRequest } from "../payload/payloads.ts";
 
 /** Finds the payloads and checks the image has room for them; reports warnings; stops on errors. */
 export async function payloadInput(
