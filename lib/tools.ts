@@ -54,6 +54,12 @@ export const TOOLS = {
     debian: "qemu-system-x86",
     fedora: "qemu-system-x86-core",
   },
+  // boot-test of an aarch64 ISO (the emulator follows the ISO's architecture).
+  "qemu-system-aarch64": {
+    names: ["qemu-system-aarch64"],
+    debian: "qemu-system-arm",
+    fedora: "qemu-system-aarch64-core",
+  },
 } satisfies Record<string, ToolInfo>;
 
 export type ToolName = keyof typeof TOOLS;

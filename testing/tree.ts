@@ -63,3 +63,16 @@ export async function link(root: string, name: string, target: string): Promise<
 export async function remove(root: string, name: string): Promise<void> {
   await Deno.remove(path.join(root, name), { recursive: true });
 }
+
+/** A PE file's first bytes: "MZ", the PE header at `pe`, its machine type; zboot's "zimg" if asked. */
+export function peHead(machine: number, options: { zboot?: boolean; pe?: number } = {}) {
+  const pe = options.pe ?? 0x40;
+  const b = new Uint8Array(Math.max(0x400, pe + 8));
+  const view = new DataView(b.buffer);
+  b.set([0x4d, 0x5a]);
+  if (options.zboot) b.set([0x7a, 0x69, 0x6d, 0x67], 4);
+  view.setUint32(0x3c, pe, true);
+  b.set([0x50, 0x45, 0, 0], pe);
+  view.setUint16(pe + 4, machine, true);
+  return b;
+}

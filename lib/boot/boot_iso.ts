@@ -9,17 +9,19 @@ import type { Cleanup } from "../cleanup.ts";
 import * as path from "node:path";
 import { prepareOutput } from "../pipeline/work_dir.ts";
 import { osGuard } from "../errors.ts";
-import { KVM_WINDOWS, TCG_WINDOWS } from "./stall_windows.ts";
+import { KVM_WINDOWS, tcgWindows } from "./stall_windows.ts";
 import type { PhaseName } from "./console_text.ts";
-import { CONSOLE_ARGS, editorKeys } from "./grub_editor.ts";
+import { consoleArgs, editorKeys } from "./grub_editor.ts";
 import { checkIso, readGrubConfig } from "./iso_reader.ts";
-import { LOOPBACK_CONFIG } from "../iso/layout.ts";
+import { type Arch, LOOPBACK_CONFIG } from "../iso/layout.ts";
 import { makeMultibootStick } from "./multiboot_stick.ts";
 import { type Accel, type Firmware, type Media, SANDBOX } from "./qemu_args.ts";
 import { runSession } from "./qemu_session.ts";
 
 export interface BootOptions {
   iso: string;
+  /** The ISO's architecture (iso_reader.ts isoArch): the emulator in `qemu` is its. */
+  arch: Arch;
   firmware: Firmware;
   media: Media;
   accel: "auto" | Accel;
@@ -97,8 +99,8 @@ export async function bootIso(
           expect: options.expect,
           menuKeys,
           downPresses,
-          consoleArgs: options.append ? `${CONSOLE_ARGS} ${options.append}` : CONSOLE_ARGS,
-          windows: accel === "kvm" ? KVM_WINDOWS : TCG_WINDOWS,
+          consoleArgs: [consoleArgs(options.arch), options.append].filter(Boolean).join(" "),
+          windows: accel === "kvm" ? KVM_WINDOWS : tcgWindows(options.arch),
         },
       },
       cleanup,

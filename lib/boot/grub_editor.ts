@@ -3,9 +3,13 @@
  * entry is the `linux` command, read from the ISO's grub.cfg. Pure.
  */
 import { InputError } from "../errors.ts";
+import { type Arch, ARCH_LAYOUTS } from "../iso/layout.ts";
 
-/** Arguments boot-test appends to the default entry so the live system reports on ttyS0. */
-export const CONSOLE_ARGS = "console=tty0 console=ttyS0,115200 loglevel=7 systemd.show_status=1";
+/** Arguments boot-test appends to the default entry so the live system reports on its serial console. */
+export function consoleArgs(arch: Arch): string {
+  const serial = ARCH_LAYOUTS[arch].console;
+  return `console=tty0 console=${serial},115200 loglevel=7 systemd.show_status=1`;
+}
 
 /**
  * How many lines down GRUB's editor must go from its first line to reach the

@@ -9,7 +9,7 @@ import type { Cleanup } from "../cleanup.ts";
 import { InputError } from "../errors.ts";
 import { run } from "../run.ts";
 import { makeTempDir } from "../temp_dir.ts";
-import { grubConfigPaths } from "../iso/layout.ts";
+import { type Arch, ARCH_LAYOUTS, ARCHES, grubConfigPaths } from "../iso/layout.ts";
 import type { Firmware } from "./qemu_args.ts";
 
 /** A GRUB config is a few KiB; a larger one is not cniso's and not worth reading. */
@@ -92,6 +92,15 @@ export async function readGrubConfig(
     `${iso}: no GRUB config (${candidates.join(", ")})`,
     "boot-test drives the GRUB menu of ISOs laid out as cniso builds them",
   );
+}
+
+/** The ISO's architecture: whose removable-media loader (BOOTX64.EFI, BOOTAA64.EFI) it holds. */
+export async function isoArch(iso: string, xorriso: string): Promise<Arch> {
+  for (const arch of ARCHES) {
+    if (await isoEntry(xorriso, iso, ARCH_LAYOUTS[arch].efi.shim)) return arch;
+  }
+  // No UEFI loader at all: only BIOS can boot it, and only x86 has BIOS.
+  return "x86_64";
 }
 
 /** Type (ls's first letter) and size of one file in the ISO, or undefined when it is absent. */

@@ -4,24 +4,58 @@
  * passes the ISO check must never make QEMU open a backing file it names.
  */
 import * as path from "node:path";
+import type { Arch } from "../iso/layout.ts";
 
 export type Firmware = "bios" | "uefi" | "uefi-secure";
 /** file: the ISO as a file on a multiboot stick (multiboot_stick.ts). */
 export type Media = "cd" | "usb" | "file";
 export type Accel = "kvm" | "tcg";
 
-/** OVMF builds, as Debian (ovmf) and Fedora (edk2-ovmf) install them. */
-export const OVMF = {
-  uefi: [
-    ["/usr/share/OVMF/OVMF_CODE_4M.fd", "/usr/share/OVMF/OVMF_VARS_4M.fd"],
-    ["/usr/share/edk2/ovmf/OVMF_CODE.fd", "/usr/share/edk2/ovmf/OVMF_VARS.fd"],
-  ],
-  // Secure Boot: the SMM build, with Microsoft's keys enrolled in the variables.
-  "uefi-secure": [
-    ["/usr/share/OVMF/OVMF_CODE_4M.secboot.fd", "/usr/share/OVMF/OVMF_VARS_4M.ms.fd"],
-    ["/usr/share/edk2/ovmf/OVMF_CODE.secboot.fd", "/usr/share/edk2/ovmf/OVMF_VARS.secboot.fd"],
-  ],
+/** UEFI firmware builds (code, variables) per architecture, as Debian and Fedora install them. */
+export const UEFI_FIRMWARE: Record<Arch, Record<"uefi" | "uefi-secure", [string, string][]>> = {
+  // OVMF: Debian's ovmf, Fedora's edk2-ovmf.
+  x86_64: {
+    uefi: [
+      ["/usr/share/OVMF/OVMF_CODE_4M.fd", "/usr/share/OVMF/OVMF_VARS_4M.fd"],
+      ["/usr/share/edk2/ovmf/OVMF_CODE.fd", "/usr/share/edk2/ovmf/OVMF_VARS.fd"],
+    ],
+    // Secure Boot: the SMM build, with Microsoft's keys enrolled in the variables.
+    "uefi-secure": [
+      ["/usr/share/OVMF/OVMF_CODE_4M.secboot.fd", "/usr/share/OVMF/OVMF_VARS_4M.ms.fd"],
+      ["/usr/share/edk2/ovmf/OVMF_CODE.secboot.fd", "/usr/share/edk2/ovmf/OVMF_VARS.secboot.fd"],
+    ],
+  },
+  // AAVMF: Debian's qemu-efi-aarch64, Fedora's edk2-aarch64.
+  aarch64: {
+    uefi: [
+      ["/usr/share/AAVMF/AAVMF_CODE.fd", "/usr/share/AAVMF/AAVMF_VARS.fd"],
+      [
+        "/usr/share/edk2/aarch64/QEMU_EFI-pflash.raw",
+        "/usr/share/edk2/aarch64/vars-template-pflash.raw",
+      ],
+    ],
+    // Secure Boot on (no SMM on arm64), Microsoft's keys enrolled.
+    "uefi-secure": [["/usr/share/AAVMF/AAVMF_CODE.ms.fd", "/usr/share/AAVMF/AAVMF_VARS.ms.fd"]],
+  },
+};
+
+/** The emulator of each architecture, and the firmware package hint. */
+export const EMULATORS = {
+  x86_64: {
+    qemu: "qemu-system-x86_64",
+    firmwarePackage: "apt-get install ovmf   (Fedora: dnf install edk2-ovmf)",
+  },
+  aarch64: {
+    qemu: "qemu-system-aarch64",
+    firmwarePackage: "apt-get install qemu-efi-aarch64   (Fedora: dnf install edk2-aarch64)",
+  },
 } as const;
+
+/**
+ * The CPU emulated for arm64 under TCG: a plain ARMv8.0 core that every arm64
+ * distribution kernel runs on ("max" adds pointer authentication, slow to emulate).
+ */
+export const AARCH64_TCG_CPU = "cortex-a72";
 
 /**
  * QEMU's seccomp filter: no obsolete system calls, no privilege changes, no
@@ -30,6 +64,8 @@ export const OVMF = {
 export const SANDBOX = "on,obsolete=deny,elevateprivileges=deny,spawn=deny,resourcecontrol=deny";
 
 export interface QemuSetup {
+  /** The ISO's architecture: it picks the machine, the firmware and the CD's bus. */
+  arch: Arch;
   /** The medium booted: the ISO, or (media "file") the multiboot stick's GRUB image. */
   iso: string;
   /** media "file": the stick holding the ISO as a file, a USB disk next to the GRUB image. */
@@ -73,6 +109,13 @@ export function qemuArgs(s: QemuSetup): string[] {
 }
 
 function machineArgs(s: QemuSetup): string[] {
+  if (s.arch === "aarch64") {
+    // The virt machine's pflash takes Secure Boot as it is (no SMM); KVM only on an arm64 host.
+    const accel = s.accel === "kvm"
+      ? ["-accel", "kvm", "-cpu", s.cpu ?? "host"]
+      : ["-accel", "tcg,thread=multi", "-cpu", s.cpu ?? AARCH64_TCG_CPU];
+    return ["-machine", "virt", ...accel];
+  }
   const machine = s.firmware === "uefi-secure"
     ? ["-machine", "q35,smm=on", "-global", "driver=cfi.pflash01,property=secure,value=on"]
     : ["-machine", s.firmware === "uefi" ? "q35" : "pc"];
@@ -101,7 +144,11 @@ function mediaArgs(s: QemuSetup): string[] {
       ...["-device", "usb-storage,drive=usb,bootindex=0"],
     ];
   }
-  const cd = ["-drive", `${file},media=cdrom,id=cd`, "-device", "ide-cd,drive=cd,bootindex=0"];
+  // The virt machine has no IDE: its CD drive is on virtio-scsi.
+  const cdDevice = s.arch === "aarch64"
+    ? ["-device", "virtio-scsi-pci,id=scsi0", "-device", "scsi-cd,drive=cd,bootindex=0"]
+    : ["-device", "ide-cd,drive=cd,bootindex=0"];
+  const cd = ["-drive", `${file},media=cdrom,id=cd`, ...cdDevice];
   if (s.media === "cd") return cd;
   // The stick is the test's own copy: writable, as a real stick (iso-scan mounts it read-only).
   // Second in the boot order: OVMF connects only the devices the order names.

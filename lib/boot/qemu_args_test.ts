@@ -1,9 +1,10 @@
 import assert from "node:assert/strict";
 import { qemuArgs, SANDBOX } from "./qemu_args.ts";
-import { editorKeys, linuxLineInEditor, menuEntryBodies } from "./grub_editor.ts";
+import { consoleArgs, editorKeys, linuxLineInEditor, menuEntryBodies } from "./grub_editor.ts";
 import { renderGrubConfig } from "../iso/grub_config.ts";
 
 const setup = {
+  arch: "x86_64" as const,
   iso: "/x/a,b.iso",
   memoryMiB: 2048,
   serialPipe: "/t/serial",
@@ -57,6 +58,30 @@ Deno.test("QEMU arguments per firmware and medium", () => {
     accel: "tcg",
   });
   assert.ok(!noSandbox.includes("-sandbox"));
+});
+
+Deno.test("QEMU arguments: an aarch64 ISO boots on the virt machine, its CD on virtio-scsi", () => {
+  const arm = { ...setup, arch: "aarch64" as const };
+  const cd = qemuArgs({ ...arm, firmware: "uefi", media: "cd", accel: "tcg" }).join(" ");
+  assert.match(cd, /-machine virt -accel tcg,thread=multi -cpu cortex-a72 /);
+  assert.match(cd, /-device virtio-scsi-pci,id=scsi0 -device scsi-cd,drive=cd,bootindex=0/);
+  assert.doesNotMatch(cd, /ide-cd|q35|smm/);
+  assert.match(cd, /if=pflash,format=raw,unit=0,readonly=on,file=\/c\.fd/);
+  const usb = qemuArgs({ ...arm, firmware: "uefi-secure", media: "usb", accel: "tcg" }).join(" ");
+  assert.match(usb, /-machine virt .*-device qemu-xhci -device usb-storage,drive=usb,bootindex=0/);
+  // Secure Boot on arm64 needs no SMM: the firmware build and its variables carry it.
+  assert.doesNotMatch(usb, /smm|cfi\.pflash01/);
+  const cpu = qemuArgs({ ...arm, firmware: "uefi", media: "cd", accel: "tcg", cpu: "max" });
+  assert.ok(cpu.join(" ").includes("-cpu max"));
+  // The x86 machine is unchanged.
+  const x86 = qemuArgs({ ...setup, firmware: "uefi", media: "cd", accel: "tcg" }).join(" ");
+  assert.match(x86, /-machine q35 .*-device ide-cd,drive=cd,bootindex=0/);
+});
+
+Deno.test("console arguments: the serial console of the architecture's machine", () => {
+  assert.match(consoleArgs("x86_64"), /console=ttyS0,115200/);
+  assert.match(consoleArgs("aarch64"), /console=ttyAMA0,115200/);
+  assert.doesNotMatch(consoleArgs("aarch64"), /ttyS0/);
 });
 
 Deno.test("GRUB editor: the linux line of the default entry", () => {

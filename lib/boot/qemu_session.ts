@@ -9,7 +9,8 @@ import { Cleanup } from "../cleanup.ts";
 import { ToolError } from "../errors.ts";
 import { makeTempDir } from "../temp_dir.ts";
 import { ConsoleMonitor, type MonitorOptions, type Verdict } from "./console_monitor.ts";
-import { type Firmware, OVMF, qemuArgs, type QemuSetup } from "./qemu_args.ts";
+import { EMULATORS, type Firmware, qemuArgs, type QemuSetup, UEFI_FIRMWARE } from "./qemu_args.ts";
+import type { Arch } from "../iso/layout.ts";
 import { printable } from "./console_text.ts";
 import { type Channel, makeFifos, openChannel } from "./fifo.ts";
 import { screenshot } from "./screenshot.ts";
@@ -27,7 +28,7 @@ export const MAX_SERIAL_LOG = 64 * 1024 * 1024;
 export interface SessionOptions extends
   Pick<
     QemuSetup,
-    "iso" | "stick" | "firmware" | "media" | "accel" | "memoryMiB" | "cpu" | "sandbox"
+    "arch" | "iso" | "stick" | "firmware" | "media" | "accel" | "memoryMiB" | "cpu" | "sandbox"
   > {
   qemu: string;
   /** Wall-clock time (ms) after which the run ends. */
@@ -70,7 +71,7 @@ async function session(options: SessionOptions, cleanup: Cleanup, signal: AbortS
   cleanup.defer("remove the boot test's files", () => Deno.remove(dir, { recursive: true }));
   const setup = {
     ...options,
-    ...(await firmwareFiles(options.firmware, dir, options.ovmfVars)),
+    ...(await firmwareFiles(options.arch, options.firmware, dir, options.ovmfVars)),
     serialPipe: path.join(dir, "serial"),
     qmpPipe: path.join(dir, "qmp"),
   };
@@ -228,10 +229,11 @@ function startQemu(exe: string, args: string[], cleanup: Cleanup): Qemu {
   return qemu;
 }
 
-/** OVMF's code file and a private copy of its variable store (the firmware writes to it). */
-async function firmwareFiles(firmware: Firmware, dir: string, varsFile?: string) {
+/** UEFI's code file and a private copy of its variable store (the firmware writes to it). */
+async function firmwareFiles(arch: Arch, firmware: Firmware, dir: string, varsFile?: string) {
   if (firmware === "bios") return {};
-  for (const [code, vars] of OVMF[firmware]) {
+  const builds = UEFI_FIRMWARE[arch][firmware];
+  for (const [code, vars] of builds) {
     if (await exists(code) && await exists(varsFile ?? vars)) {
       const ovmfVars = path.join(dir, "OVMF_VARS.fd");
       await Deno.copyFile(varsFile ?? vars, ovmfVars);
@@ -239,8 +241,8 @@ async function firmwareFiles(firmware: Firmware, dir: string, varsFile?: string)
     }
   }
   throw new ToolError(
-    `no OVMF firmware for ${firmware} (looked for ${OVMF[firmware].map((p) => p[0]).join(", ")})`,
-    "install it: apt-get install ovmf   (Fedora: dnf install edk2-ovmf)",
+    `no ${arch} UEFI firmware for ${firmware} (looked for ${builds.map((p) => p[0]).join(", ")})`,
+    `install it: ${EMULATORS[arch].firmwarePackage}`,
   );
 }
 

@@ -2,6 +2,7 @@
  * How long a boot may make no progress in each phase before boot-test ends it,
  * under TCG and under KVM: measured values with room for loaded machines.
  */
+import type { Arch } from "../iso/layout.ts";
 
 /** How long each phase may go without progress, in seconds. */
 export interface StallWindows {
@@ -44,3 +45,20 @@ export const KVM_WINDOWS: StallWindows = {
   silence: 60,
   afterTarget: 60,
 };
+
+/**
+ * An emulated arm64 machine (AAVMF, then an arm64 kernel under TCG) is slower than an
+ * emulated x86_64 one: measured (see docs/boot-test.md) the windows are scaled for it.
+ */
+export const AARCH64_TCG_WINDOWS: StallWindows = {
+  firstOutput: 120,
+  menu: 240,
+  kernel: 360,
+  silence: 240,
+  afterTarget: 120,
+};
+
+/** The TCG windows for an ISO of this architecture. */
+export function tcgWindows(arch: Arch): StallWindows {
+  return arch === "aarch64" ? AARCH64_TCG_WINDOWS : TCG_WINDOWS;
+}

@@ -5,6 +5,9 @@ import type { Firmware, Media } from "../boot/qemu_args.ts";
 import { withCleanup } from "../cleanup.ts";
 import { InputError } from "../errors.ts";
 import { requireTools } from "../tools.ts";
+import { checkIso, isoArch } from "../boot/iso_reader.ts";
+import { EMULATORS } from "../boot/qemu_args.ts";
+import { type Arch, ARCH_LAYOUTS } from "../iso/layout.ts";
 import { oneOf, parseOptions, positiveInt } from "./options.ts";
 import { BOOT_TEST, BOOT_TEST_OPTIONS, commandHelp } from "./commands.ts";
 
@@ -14,14 +17,21 @@ export async function bootTestCommand(args: string[]): Promise<number> {
     console.log(commandHelp(BOOT_TEST));
     return 0;
   }
-  const request = bootRequest(values, positionals);
-  const tools = await requireTools(["qemu-system-x86_64", "xorriso"]);
+  const asked = bootRequest(values, positionals);
+  const xorriso = (await requireTools(["xorriso"])).get("xorriso")!;
+  // The ISO's architecture picks the emulator, the firmware's default and what can boot it.
+  await checkIso(asked.iso);
+  const arch = await isoArch(asked.iso, xorriso);
+  const request = { ...asked, ...forArch(arch, asked) };
+  const qemuName = EMULATORS[arch].qemu;
+  const qemu = (await requireTools([qemuName])).get(qemuName)!;
   const result = await withCleanup((cleanup, signal) =>
     bootIso(
       {
         ...request,
-        qemu: tools.get("qemu-system-x86_64")!,
-        xorriso: tools.get("xorriso")!,
+        arch,
+        qemu,
+        xorriso,
         log: (line) => console.error(line),
       },
       cleanup,
@@ -68,7 +78,9 @@ function bootRequest(values: Values, positionals: string[]) {
   }
   return {
     iso: positionals[0],
-    firmware: oneOf<Firmware>("firmware", values.firmware, firmwares, "bios"),
+    firmware: values.firmware === undefined
+      ? undefined
+      : oneOf<Firmware>("firmware", values.firmware, firmwares, "bios"),
     media: mediaOption(values.media, values.firmware),
     accel: oneOf("accel", values.accel, ["auto", "kvm", "tcg"] as const, "auto"),
     expect,
@@ -81,6 +93,35 @@ function bootRequest(values: Values, positionals: string[]) {
     serialLog: values["serial-log"],
     ovmfVars: ovmfVars(values["ovmf-vars"], values.firmware),
   };
+}
+
+/**
+ * What an ISO of this architecture allows: BIOS only on x86 (and the default there); the
+ * multiboot stick's GRUB is the host's x86 one; KVM only for the host's own architecture.
+ */
+function forArch(arch: Arch, asked: ReturnType<typeof bootRequest>) {
+  const uefiOnly = !ARCH_LAYOUTS[arch].bios;
+  if (uefiOnly && asked.firmware === "bios") {
+    throw new InputError(
+      `${asked.iso}: an ${arch} ISO boots only under UEFI (${arch} machines have no BIOS)`,
+      "use --firmware uefi or uefi-secure",
+    );
+  }
+  if (uefiOnly && asked.media === "file") {
+    throw new InputError(
+      `--media file boots the host's own x86 GRUB from a multiboot stick: not an ${arch} ISO`,
+      "use --media cd or usb",
+    );
+  }
+  const native = Deno.build.arch === arch;
+  if (!native && asked.accel === "kvm") {
+    throw new InputError(
+      `--accel kvm: KVM runs only ${Deno.build.arch} guests on this host; the ISO is ${arch}`,
+      "use --accel tcg (or auto)",
+    );
+  }
+  const firmware: Firmware = asked.firmware ?? (uefiOnly ? "uefi" : "bios");
+  return { firmware, accel: native ? asked.accel : "tcg" as const };
 }
 
 /** --media: file needs a firmware the stick's GRUB (the host's own, unsigned) can boot under. */
@@ -112,7 +153,10 @@ function ovmfVars(file: string | undefined, firmware: string | undefined): strin
 }
 
 /** PASS with the time, or FAIL with the reason, the last phase and the console's last lines. */
-function report(request: ReturnType<typeof bootRequest>, result: BootResult): number {
+function report(
+  request: { iso: string; firmware: Firmware; media: Media },
+  result: BootResult,
+): number {
   const last = result.phases.at(-1);
   const how = `${request.firmware}, ${request.media}, ${result.accel}` +
     (result.fellBack ? `; KVM was given up on: ${result.fellBack}` : "");

@@ -50,7 +50,7 @@ async function checkWith(args: string[]): Promise<number> {
   const payload = payloadRequest(values);
   return await withCleanup(async (cleanup, signal) => {
     const source = await openSource(spec, cleanup);
-    const result = await judgeImage(source.rootDir, options, signal);
+    const result = await judgeImage(source, options, signal);
     if (result.ready) await judgeSize(result, source.rootDir, signal);
     if (payload) {
       const isTree = spec.rootfs !== undefined;

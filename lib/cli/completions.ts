@@ -13,7 +13,7 @@ import {
   GLOBAL_OPTIONS,
   helpText,
 } from "./commands.ts";
-import { type OptionSpec, type OptionTable, ROOTFS_TYPES } from "./options.ts";
+import { ARCH_NAMES, type OptionSpec, type OptionTable, ROOTFS_TYPES } from "./options.ts";
 
 /** What a value is completed with; "none" is free text (a pattern, a number, a name). */
 export type ValueKind = { words: readonly string[] } | "file" | "dir" | "image" | "none";
@@ -21,6 +21,7 @@ export type ValueKind = { words: readonly string[] } | "file" | "dir" | "image" 
 /** Options whose help names their value only as MODE, TYPE or FORMAT: the parser's own lists. */
 const OPTION_WORDS: Record<string, readonly string[]> = {
   "rootfs-type": ROOTFS_TYPES,
+  arch: ARCH_NAMES,
   selinux: SELINUX_MODES,
   "payload-format": PAYLOAD_FORMATS,
   progress: PROGRESS_MODES,

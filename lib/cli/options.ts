@@ -11,6 +11,7 @@ import { InputError } from "../errors.ts";
 import { PAYLOAD_FORMATS } from "../payload/payload_plan.ts";
 import type { PayloadRequest } from "../payload/payloads.ts";
 import { SELINUX_MODES } from "../selinux/verdict.ts";
+import { type Arch, ARCH_LAYOUTS, ARCHES, archOfOci } from "../iso/layout.ts";
 
 export interface OptionSpec {
   type: "string" | "boolean";
@@ -48,6 +49,15 @@ export const IMAGE_OPTIONS = {
     type: "string",
     value: "NAME",
     help: ["pick this EFI vendor directory when there are several"],
+  },
+  arch: {
+    type: "string",
+    value: "ARCH",
+    help: [
+      "the image's architecture, x86_64 or aarch64 (amd64, arm64),",
+      "when its config is wrong or missing (default: its config's;",
+      "checked against its kernels; aarch64 ISOs are UEFI-only)",
+    ],
   },
   "rootfs-type": {
     type: "string",
@@ -184,6 +194,7 @@ export function inspectOptions(values: Values<typeof IMAGE_OPTIONS>): InspectOpt
     kernelVersion: values.kernel,
     defaultKernelOnly: values["default-kernel-only"],
     vendor: values.vendor,
+    arch: archOption(values.arch),
     noBios: values["no-bios"],
     rootfsType: rootfsType(values["rootfs-type"]),
     allowLabelMismatch: values["allow-label-mismatch"],
@@ -211,6 +222,15 @@ export function payloadRequest(values: Values<typeof PAYLOAD_OPTIONS>): PayloadR
     return undefined;
   }
   return { refs: [...new Set(refs)], bound: values["payload-bound"] ?? false, format };
+}
+
+/** --arch's values: cniso's names and the OCI configs' names for them. */
+export const ARCH_NAMES = [...ARCHES, ...ARCHES.map((a) => ARCH_LAYOUTS[a].oci)];
+
+/** --arch's value, as cniso names the architecture. */
+export function archOption(value: string | undefined): Arch | undefined {
+  if (value === undefined) return undefined;
+  return archOfOci(oneOf("arch", value, ARCH_NAMES, value));
 }
 
 export const ROOTFS_TYPES = ["squashfs", "erofs"] as const;

@@ -5,6 +5,7 @@
  * Everything is read through ImageRoot, so nothing outside the image is seen.
  */
 import { InputError } from "../errors.ts";
+import { type ArchOptions, findArch } from "./arch.ts";
 import { findEfiFiles, findVendor } from "./efi_files.ts";
 import { type Finding, Findings, mib } from "./findings.ts";
 import { BIOS_LIMITS, moduleClosure, parseModdep } from "./grub_modules.ts";
@@ -12,10 +13,13 @@ import type { ImageRoot, Resolved } from "./image_root.ts";
 import { ISO_YAML_PATHS, MAX_ISO_YAML } from "../iso/iso_config.ts";
 import { findKernels, type Kernel } from "./kernels.ts";
 import { parseOsRelease } from "./os_release.ts";
+import { type Arch, ARCH_LAYOUTS } from "../iso/layout.ts";
 
 export { type Finding, finding, type Severity } from "./findings.ts";
 
 export interface Contract {
+  /** The image's architecture: its config's (or --arch), as its kernels' headers agree. */
+  arch: Arch;
   /** The default kernel. */
   kernelVersion: string;
   kernel: Resolved;
@@ -49,14 +53,14 @@ export function isoKernels(contract: Contract): { version: string; initramfs: Re
   ];
 }
 
-export interface DiscoverOptions {
+export interface DiscoverOptions extends ArchOptions {
   /** The default kernel's version (else the highest). */
   kernelVersion?: string;
   /** Put only the default kernel on the ISO. */
   defaultKernelOnly?: boolean;
   /** Pick this vendor directory when the image has several. */
   vendor?: string;
-  /** Build without BIOS boot (no i386-pc modules needed). */
+  /** Build without BIOS boot (no i386-pc modules needed); implied where there is no BIOS. */
   noBios?: boolean;
 }
 
@@ -78,9 +82,13 @@ export async function discover(
     { requested: options.kernelVersion, defaultOnly: options.defaultKernelOnly },
     f,
   );
-  const vendor = await findVendor(root, options.vendor, f);
-  const efi = vendor ? await findEfiFiles(root, vendor, f) : { notes: [] };
-  const biosModules = options.noBios ? undefined : await findBiosModules(root, f);
+  const onIso = kernels ? [kernels.default, ...kernels.others] : [];
+  const arch = await findArch(onIso, options, f);
+  // The EFI files' names depend on the architecture: without one they cannot be looked for.
+  const vendor = arch ? await findVendor(root, options.vendor, arch, f) : undefined;
+  const efi = vendor && arch ? await findEfiFiles(root, vendor, arch, f) : { notes: [] };
+  const bios = arch !== undefined && ARCH_LAYOUTS[arch].bios && !options.noBios;
+  const biosModules = bios ? await findBiosModules(root, f) : undefined;
   const isoYaml = await findIsoYaml(root, f);
   const osRelease = await findOsRelease(root, f);
   const mediaCheck = await hasMediaCheck(root);
@@ -89,6 +97,7 @@ export async function discover(
   return {
     isoYaml,
     contract: {
+      arch: arch!,
       kernelVersion: kernels!.default.version,
       kernel: kernels!.default.kernel,
       initramfs: kernels!.default.initramfs,

@@ -8,6 +8,7 @@
 import type { ImageRoot, Resolved } from "./image_root.ts";
 import { type Findings, mib, pickOne } from "./findings.ts";
 import { compareVersions } from "./version_order.ts";
+import { type Arch, ARCH_LAYOUTS } from "../iso/layout.ts";
 
 const SHIM_DIR = "/usr/lib/efi/shim";
 const PACKAGES_DIR = "/usr/lib/efi";
@@ -18,24 +19,35 @@ const MAX_ENTRIES = 256;
 /** shim, the MOK manager and GRUB are a few MiB each; they go into a FAT image. */
 export const MAX_EFI_BYTES = 64 * 1024 * 1024;
 
-export const EFI_BINARIES = {
-  shim: {
-    file: "shimx64.efi",
-    packages: "Fedora: shim-x64; Debian: shim-signed (copy /usr/lib/shim/shimx64.efi.signed)",
-  },
-  mm: {
-    file: "mmx64.efi",
-    packages:
-      "Fedora: shim-x64; Debian: shim-helpers-amd64-signed (copy /usr/lib/shim/mmx64.efi.signed)",
-  },
-  gcd: {
-    file: "gcdx64.efi",
-    packages:
+/** Where each architecture's shim, MOK manager and CD GRUB come from, for the hints. */
+const EFI_PACKAGES: Record<Arch, Record<EfiKey, string>> = {
+  x86_64: {
+    shim: "Fedora: shim-x64; Debian: shim-signed (copy /usr/lib/shim/shimx64.efi.signed)",
+    mm: "Fedora: shim-x64; Debian: shim-helpers-amd64-signed (copy /usr/lib/shim/mmx64.efi.signed)",
+    gcd:
       "Fedora: grub2-efi-x64-cdboot; Debian: grub-efi-amd64-signed (copy /usr/lib/grub/x86_64-efi-signed/gcdx64.efi.signed)",
   },
-} as const;
+  aarch64: {
+    shim: "Fedora: shim-aa64; Debian: shim-signed (copy /usr/lib/shim/shimaa64.efi.signed)",
+    mm:
+      "Fedora: shim-aa64; Debian: shim-helpers-arm64-signed (copy /usr/lib/shim/mmaa64.efi.signed)",
+    gcd:
+      "Fedora: grub2-efi-aa64-cdboot; Debian: grub-efi-arm64-signed (copy /usr/lib/grub/arm64-efi-signed/gcdaa64.efi.signed)",
+  },
+};
 
-export type EfiKey = keyof typeof EFI_BINARIES;
+export type EfiKey = "shim" | "mm" | "gcd";
+
+/** An architecture's EFI binaries: the file name in the image, and the packages that have it. */
+export function efiBinaries(arch: Arch): Record<EfiKey, { file: string; packages: string }> {
+  const names = ARCH_LAYOUTS[arch].imageEfi;
+  const packages = EFI_PACKAGES[arch];
+  return {
+    shim: { file: names.shim, packages: packages.shim },
+    mm: { file: names.mm, packages: packages.mm },
+    gcd: { file: names.gcd, packages: packages.gcd },
+  };
+}
 
 /** Vendor directories in `dirs` (BOOT is the removable-media directory, not a vendor). */
 async function vendorsIn(root: ImageRoot, dirs: string[]): Promise<string[]> {
@@ -52,7 +64,13 @@ async function vendorsIn(root: ImageRoot, dirs: string[]): Promise<string[]> {
  * The vendor: named by shim's package directory, or failing that by bootupd's,
  * or failing both by the /boot/efi/EFI/ directory that holds shim.
  */
-export async function findVendor(root: ImageRoot, requested: string | undefined, f: Findings) {
+export async function findVendor(
+  root: ImageRoot,
+  requested: string | undefined,
+  arch: Arch,
+  f: Findings,
+) {
+  const shimFile = ARCH_LAYOUTS[arch].imageEfi.shim;
   const shimDirs = (await root.list(SHIM_DIR, MAX_ENTRIES)).map((v) => `${SHIM_DIR}/${v}/EFI`);
   let vendors = await vendorsIn(root, shimDirs);
   let where = (v: string) => `${SHIM_DIR}/*/EFI/${v}`;
@@ -62,7 +80,7 @@ export async function findVendor(root: ImageRoot, requested: string | undefined,
   }
   if (vendors.length === 0) {
     for (const v of await vendorsIn(root, [ESP_DIR])) {
-      if (await root.file(`${ESP_DIR}/${v}/${EFI_BINARIES.shim.file}`)) vendors.push(v);
+      if (await root.file(`${ESP_DIR}/${v}/${shimFile}`)) vendors.push(v);
     }
     if (vendors.length > 0) where = (v: string) => `${ESP_DIR}/${v}`;
   }
@@ -74,7 +92,9 @@ export async function findVendor(root: ImageRoot, requested: string | undefined,
       where,
       none: [
         "no UEFI vendor directory",
-        `install shim (Fedora: shim-x64), or create ${SHIM_DIR}/<version>/EFI/<vendor>/ naming the directory under /boot/efi/EFI/ that holds shim`,
+        `install shim (${
+          EFI_PACKAGES[arch].shim.split(";")[0]
+        }), or create ${SHIM_DIR}/<version>/EFI/<vendor>/ naming the directory under /boot/efi/EFI/ that holds shim`,
       ],
     },
     vendors,
@@ -86,9 +106,9 @@ export async function findVendor(root: ImageRoot, requested: string | undefined,
 }
 
 /** shim, the MOK manager and the CD GRUB, each from the first place that has it. */
-export async function findEfiFiles(root: ImageRoot, vendor: string, f: Findings) {
+export async function findEfiFiles(root: ImageRoot, vendor: string, arch: Arch, f: Findings) {
   const efi: Partial<Record<EfiKey, Resolved>> & { notes: string[] } = { notes: [] };
-  for (const [key, { file, packages }] of Object.entries(EFI_BINARIES)) {
+  for (const [key, { file, packages }] of Object.entries(efiBinaries(arch))) {
     const found = await findOne(root, vendor, file);
     if (found && found.resolved.size > MAX_EFI_BYTES) {
       f.bad(

@@ -20,6 +20,8 @@ export interface ImageSource {
   created?: number;
   /** The image's unpacked size in bytes (not for --rootfs trees). */
   size?: number;
+  /** The architecture its config names, as podman shows it (amd64, arm64; not for --rootfs trees). */
+  architecture?: string;
 }
 
 /** An image in podman's storage, or a --rootfs tree: one of the two. */
@@ -45,11 +47,11 @@ export async function openSource(
     return { name: spec.rootfs, rootDir };
   }
   const podman = (await requireTools(["podman"])).get("podman")!;
-  const { id, created, size } = await imageId(podman, spec.image!);
+  const { id, created, size, architecture } = await imageId(podman, spec.image!);
   const rootDir = await mountImage(podman, id);
   cleanup.defer(`unmount ${spec.image}`, () => unmountImage(podman, id));
   if (!(await isHostRoot())) await requireReadable(rootDir, spec.image!);
-  return { name: spec.image!, rootDir, created, size };
+  return { name: spec.image!, rootDir, created, size, architecture };
 }
 
 /**

@@ -13,6 +13,8 @@ export interface ImageInfo {
   size?: number;
   tags: string[];
   digests: string[];
+  /** The architecture its config names (amd64, arm64, …). */
+  architecture?: string;
 }
 
 /**
@@ -27,14 +29,15 @@ export async function inspectImage(podman: string, ref: string): Promise<ImageIn
       "name it as podman images shows it (localhost/img:tag, quay.io/org/img:tag), or by its ID",
     );
   }
-  const format = "{{.Id}}\t{{.Created.Unix}}\t{{.Size}}\t{{json .RepoTags}}\t{{json .RepoDigests}}";
+  const format =
+    "{{.Id}}\t{{.Created.Unix}}\t{{.Size}}\t{{json .RepoTags}}\t{{json .RepoDigests}}\t{{.Architecture}}";
   const r = await run(podman, ["image", "inspect", "--format", format, ref]);
   if (r.code !== 0) {
     if (/image not known|no such image|failed to find image/i.test(r.stderr)) return undefined;
     throw new ToolError(`podman image inspect ${ref} failed: ${lastLine(r.stderr)}`);
   }
   try {
-    const [id, created, size, tags, digests] = r.stdout.trim().split("\t");
+    const [id, created, size, tags, digests, architecture] = r.stdout.trim().split("\t");
     if (!/^[0-9a-f]{64}$/.test(id)) throw new Error(`no image ID in "${id}"`);
     const list = (text: string | undefined) => (JSON.parse(text ?? "null") ?? []) as string[];
     return {
@@ -43,6 +46,8 @@ export async function inspectImage(podman: string, ref: string): Promise<ImageIn
       ...(/^\d+$/.test(size ?? "") ? { size: Number(size) } : {}),
       tags: list(tags),
       digests: list(digests),
+      // A name, not text to show: only the characters of architecture names pass.
+      ...(/^[a-z0-9_]{1,32}$/.test(architecture ?? "") ? { architecture } : {}),
     };
   } catch (e) {
     throw new ToolError(`podman image inspect ${ref} printed what cniso cannot read: ${e}`);

@@ -44,13 +44,61 @@ export const BIOS_MODULES_DIR = `${BIOS_PREFIX}/i386-pc`;
 
 /** The removable-media EFI directory, on the ISO and in the EFI image alike. */
 export const EFI_BOOT_DIR = "/EFI/BOOT";
-export const EFI_FILES = {
-  /** shim, as the firmware's default loader. */
-  shim: `${EFI_BOOT_DIR}/BOOTX64.EFI`,
-  mm: `${EFI_BOOT_DIR}/mmx64.efi`,
-  /** shim loads grubx64.efi from its own directory. */
-  grub: `${EFI_BOOT_DIR}/grubx64.efi`,
-} as const;
+
+/** The architectures cniso makes ISOs for (the kernel's names). */
+export const ARCHES = ["x86_64", "aarch64"] as const;
+export type Arch = (typeof ARCHES)[number];
+
+/**
+ * What differs between architectures, as data: the plan, the contract discovery and
+ * boot-test read it here, and no other module names these files.
+ */
+export interface ArchLayout {
+  /** The name in OCI image configs (podman image inspect's Architecture). */
+  oci: string;
+  /** The PE/COFF machine type of its EFI binaries and EFI-stub kernels. */
+  peMachine: number;
+  /** BIOS boot: an El Torito GRUB image and hybrid MBR boot code (x86 only). */
+  bios: boolean;
+  /** shim, the MOK manager and the CD GRUB, as the image holds them. */
+  imageEfi: { shim: string; mm: string; gcd: string };
+  /** On the ISO and in its ESP: shim as the firmware's loader; it loads GRUB from its own directory. */
+  efi: { shim: string; mm: string; grub: string };
+  /** The serial console of the machine boot-test emulates. */
+  console: string;
+}
+
+export const ARCH_LAYOUTS: Record<Arch, ArchLayout> = {
+  x86_64: {
+    oci: "amd64",
+    peMachine: 0x8664,
+    bios: true,
+    imageEfi: { shim: "shimx64.efi", mm: "mmx64.efi", gcd: "gcdx64.efi" },
+    efi: {
+      shim: `${EFI_BOOT_DIR}/BOOTX64.EFI`,
+      mm: `${EFI_BOOT_DIR}/mmx64.efi`,
+      grub: `${EFI_BOOT_DIR}/grubx64.efi`,
+    },
+    console: "ttyS0",
+  },
+  aarch64: {
+    oci: "arm64",
+    peMachine: 0xaa64,
+    bios: false,
+    imageEfi: { shim: "shimaa64.efi", mm: "mmaa64.efi", gcd: "gcdaa64.efi" },
+    efi: {
+      shim: `${EFI_BOOT_DIR}/BOOTAA64.EFI`,
+      mm: `${EFI_BOOT_DIR}/mmaa64.efi`,
+      grub: `${EFI_BOOT_DIR}/grubaa64.efi`,
+    },
+    console: "ttyAMA0",
+  },
+};
+
+/** The architecture an OCI config's name stands for, if cniso builds for it. */
+export function archOfOci(name: string): Arch | undefined {
+  return ARCHES.find((a) => ARCH_LAYOUTS[a].oci === name || a === name);
+}
 
 /**
  * One GRUB config, at every place where distributions' GRUBs look for it: the

@@ -16,10 +16,13 @@ import { inspect, type Inspection, inspectionError, type InspectOptions } from "
 export const DISCOVERY_SECS = 40;
 
 export async function judgeImage(
-  rootDir: string,
+  source: ImageSource,
   options: InspectOptions,
   signal: AbortSignal,
 ): Promise<Inspection> {
+  const rootDir = source.rootDir;
+  // The image's config names its architecture; a --rootfs tree has none (its kernel's header says).
+  options = { ...options, configArch: options.configArch ?? source.architecture };
   const budget = AbortSignal.timeout(DISCOVERY_SECS * 1000);
   const bounded = AbortSignal.any([signal, budget]);
   const root = new ImageRoot(rootDir, bounded);
@@ -58,7 +61,7 @@ export async function readyOrThrow(
   signal: AbortSignal,
 ): Promise<NonNullable<Inspection["ready"]>> {
   // Before anything heavy: an initramfs that cannot boot the ISO stops the build (exit 2).
-  const inspection = await judgeImage(source.rootDir, options, signal);
+  const inspection = await judgeImage(source, options, signal);
   if (inspection.findings.some((f) => f.severity === "error")) inspection.ready = undefined;
   for (const f of inspection.findings.filter((f) => f.severity === "warning")) {
     progress.warning(`${f.where}: ${f.detail}`);

@@ -7,9 +7,9 @@ import * as path from "node:path";
 import type { Contract } from "../image/contract.ts";
 import type { Resolved } from "../image/image_root.ts";
 import {
+  ARCH_LAYOUTS,
   BIOS_MODULES_DIR,
   DISK_INFO,
-  EFI_FILES,
   EFI_IMAGE,
   ELTORITO_IMAGE,
   GRUB_CONFIGS,
@@ -20,10 +20,11 @@ import {
 import type { Placement, WorkFiles } from "./plan.ts";
 
 export function espPlacements(contract: Contract, files: WorkFiles): Placement[] {
+  const efi = ARCH_LAYOUTS[contract.arch].efi;
   return [
-    { target: EFI_FILES.shim, source: contract.shim.hostPath },
-    { target: EFI_FILES.mm, source: contract.mm.hostPath },
-    { target: EFI_FILES.grub, source: contract.gcd.hostPath },
+    { target: efi.shim, source: contract.shim.hostPath },
+    { target: efi.mm, source: contract.mm.hostPath },
+    { target: efi.grub, source: contract.gcd.hostPath },
     { target: GRUB_CONFIGS.efi, source: files.grubCfg },
   ];
 }
