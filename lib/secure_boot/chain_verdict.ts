@@ -82,7 +82,8 @@ async function judgeShim(
       severity: "warning",
       where,
       detail: "shim is unsigned: firmware refuses it under Secure Boot (boots with it off only)",
-      hint: "install the distribution's signed shim (Fedora: shim-x64; Debian: shim-signed)",
+      hint:
+        "install the distribution's signed shim (Fedora: shim-x64, shim-aa64; Debian: shim-signed)",
     });
   }
   const under: string[] = [];
@@ -104,7 +105,7 @@ async function judgeShim(
     });
   }
   const update = "use a shim signed under both CAs (shim 15.8 and newer, re-signed by Microsoft " +
-    "from 2025: update shim-x64 / shim-signed)";
+    "from 2025: update shim-x64 or shim-aa64 / shim-signed)";
   if (under[0] === ca2011) {
     return finding({
       item: ITEM,

@@ -18,29 +18,42 @@ interface Tlv {
 export function derElements(data: Uint8Array): Tlv[] {
   const out: Tlv[] = [];
   for (let at = 0; at < data.length;) {
-    const start = at;
-    const tag = data[at++];
-    if ((tag & 0x1f) === 0x1f) throw new Error("a multi-byte DER tag");
-    let length = data[at++];
-    if (length === undefined) throw new Error("a DER element cut short");
-    if (length & 0x80) {
-      const n = length & 0x7f;
-      if (n === 0 || n > 4) throw new Error("a DER length of an unsupported form");
-      length = 0;
-      for (let i = 0; i < n; i++) {
-        if (at >= data.length) throw new Error("a DER length cut short");
-        length = length * 256 + data[at++];
-      }
-    }
-    if (at + length > data.length) throw new Error("a DER element longer than its container");
-    out.push({
-      tag,
-      whole: data.subarray(start, at + length),
-      value: data.subarray(at, at + length),
-    });
-    at += length;
+    const element = derElementAt(data, at);
+    out.push(element);
+    at += element.whole.length;
   }
   return out;
+}
+
+/** The one DER element that starts at `start`; throws on malformed input. */
+function derElementAt(data: Uint8Array, start: number): Tlv {
+  let at = start;
+  const tag = data[at++];
+  if ((tag & 0x1f) === 0x1f) throw new Error("a multi-byte DER tag");
+  let length = data[at++];
+  if (length === undefined) throw new Error("a DER element cut short");
+  if (length & 0x80) {
+    const n = length & 0x7f;
+    if (n === 0 || n > 4) throw new Error("a DER length of an unsupported form");
+    length = 0;
+    for (let i = 0; i < n; i++) {
+      if (at >= data.length) throw new Error("a DER length cut short");
+      length = length * 256 + data[at++];
+    }
+  }
+  if (at + length > data.length) throw new Error("a DER element longer than its container");
+  return { tag, whole: data.subarray(start, at + length), value: data.subarray(at, at + length) };
+}
+
+/**
+ * A signature as sbattach --detach writes it: the certificate table's entry, whose length
+ * is padded to 8 bytes with zeros after the DER (shim's first signature on arm64 is). The
+ * padding is dropped; anything else after the DER is still malformed.
+ */
+export function withoutPadding(data: Uint8Array): Uint8Array {
+  const end = data.length === 0 ? 0 : derElementAt(data, 0).whole.length;
+  const rest = data.subarray(end);
+  return rest.length < 8 && rest.every((b) => b === 0) ? data.subarray(0, end) : data;
 }
 
 function only(data: Uint8Array, tag: number): Tlv {
@@ -62,6 +75,7 @@ export interface IssuerAndSerial {
 
 /** The signature's certificates (DER each) and its one signer's issuer and serial. */
 export function signerOf(pkcs7: Uint8Array): { certs: Uint8Array[]; signer: IssuerAndSerial } {
+  pkcs7 = withoutPadding(pkcs7);
   const contentInfo = derElements(only(pkcs7, SEQUENCE).value);
   const explicit = contentInfo[1];
   if (!explicit || explicit.tag !== 0xa0) throw new Error("no SignedData");

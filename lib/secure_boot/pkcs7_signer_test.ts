@@ -1,5 +1,11 @@
 import assert from "node:assert/strict";
-import { certIssuerAndSerial, derElements, signerCandidates, signerOf } from "./pkcs7_signer.ts";
+import {
+  certIssuerAndSerial,
+  derElements,
+  signerCandidates,
+  signerOf,
+  withoutPadding,
+} from "./pkcs7_signer.ts";
 
 /** A self-signed certificate and a CMS SignedData by it, DER, made with openssl. */
 async function signed(subject: string, serial: string) {
@@ -48,4 +54,16 @@ Deno.test("pkcs7: malformed DER is an error, never an endless loop or a read pas
   assert.throws(() => derElements(new Uint8Array([0x30])), /cut short/);
   assert.throws(() => signerOf(new Uint8Array([0x02, 0x01, 0x00])), /expected DER tag/);
   assert.deepEqual(derElements(new Uint8Array([0x05, 0x00])).map((e) => e.tag), [5]);
+});
+
+Deno.test("signature: the certificate table's padding after the DER (sbattach --detach keeps it) is dropped", () => {
+  const der = new Uint8Array([0x30, 0x03, 0x02, 0x01, 0x05]);
+  const padded = new Uint8Array([...der, 0, 0, 0]);
+  assert.deepEqual(withoutPadding(padded), der);
+  assert.deepEqual(withoutPadding(der), der);
+  // Not padding: bytes other than zeros, or 8 and more after the DER, stay (and fail to parse).
+  const junk = new Uint8Array([...der, 0, 1, 0]);
+  assert.equal(withoutPadding(junk).length, junk.length);
+  const long = new Uint8Array([...der, ...new Uint8Array(8)]);
+  assert.equal(withoutPadding(long).length, long.length);
 });
