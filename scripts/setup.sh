@@ -12,6 +12,7 @@ pkgs=(podman runc netavark aardvark-dns iptables uidmap fuse-overlayfs
   grub-common grub-pc-bin grub-efi-amd64-bin fdisk e2fsprogs
   debootstrap
   qemu-system-x86 qemu-utils ovmf
+  qemu-system-arm qemu-efi-aarch64 qemu-user-static
   zstd file time procps
   pandoc man-db zsh fish)
 missing=()

@@ -57,28 +57,44 @@ export async function wholeIsoLooped(iso: string): Promise<string> {
   return `loop[0-9]+: detected capacity change from 0 to ${sectors}\\b`;
 }
 
-let vars2023: Promise<string> | undefined;
+const vars2023 = new Map<string, Promise<string>>();
+
+/** OVMF's (x86_64) and AAVMF's (aarch64) variable stores, as Debian installs them. */
+export const VARS_TEMPLATES = {
+  x86_64: "/usr/share/OVMF/OVMF_VARS_4M.fd",
+  // AAVMF_VARS.fd is blank (the firmware formats it on first boot): the ms store is a formatted one.
+  aarch64: "/usr/share/AAVMF/AAVMF_VARS.ms.fd",
+} as const;
 
 /**
- * OVMF variables with Secure Boot on, a platform key of the test's own and db = {Microsoft UEFI
- * CA 2023} only (virt-fw-vars): firmware that trusts only the 2023 CA. Made once per test file;
- * the file is in /tmp and small.
+ * UEFI variables with Secure Boot on, a platform key of the test's own and db = {Microsoft UEFI
+ * CA 2023} only (virt-fw-vars): firmware that trusts only the 2023 CA. Made once per test file
+ * and firmware; the file is in /tmp and small (AAVMF's: 64 MiB).
  */
-export function only2023Vars(): Promise<string> {
-  vars2023 ??= (async () => {
-    const dir = await Deno.makeTempDir({ prefix: "cniso-sb-vars-" });
-    const ca = `${dir}/ms2023.pem`;
-    await Deno.writeTextFile(ca, MICROSOFT_UEFI_CAS[1].pem);
-    const vars = `${dir}/OVMF_VARS_2023.fd`;
-    await $`virt-fw-vars -i /usr/share/OVMF/OVMF_VARS_4M.fd -o ${vars} --enroll-generate ${"cniso test platform"} --no-microsoft --add-db 77fa9abd-0359-4d32-bd60-28f4e78f784b ${ca} --secure-boot`
-      .quiet();
-    return vars;
-  })();
-  return vars2023;
+export function only2023Vars(arch: keyof typeof VARS_TEMPLATES = "x86_64"): Promise<string> {
+  if (!vars2023.has(arch)) {
+    vars2023.set(
+      arch,
+      (async () => {
+        const dir = await Deno.makeTempDir({ prefix: "cniso-sb-vars-" });
+        const ca = `${dir}/ms2023.pem`;
+        await Deno.writeTextFile(ca, MICROSOFT_UEFI_CAS[1].pem);
+        const vars = `${dir}/VARS_2023.fd`;
+        await $`virt-fw-vars -i ${
+          VARS_TEMPLATES[arch]
+        } -o ${vars} --enroll-generate ${"cniso test platform"} --no-microsoft --add-db 77fa9abd-0359-4d32-bd60-28f4e78f784b ${ca} --secure-boot`
+          .quiet();
+        return vars;
+      })(),
+    );
+  }
+  return vars2023.get(arch)!;
 }
 
 /** Removes what only2023Vars made. */
 export async function removeVars(): Promise<void> {
-  if (vars2023) await Deno.remove((await vars2023).replace(/\/[^/]+$/, ""), { recursive: true });
-  vars2023 = undefined;
+  for (const vars of vars2023.values()) {
+    await Deno.remove((await vars).replace(/\/[^/]+$/, ""), { recursive: true });
+  }
+  vars2023.clear();
 }

@@ -111,6 +111,25 @@ export function sidImage(): Promise<string> {
   return sid;
 }
 
+let arm64: Promise<string> | undefined;
+
+/**
+ * An arm64 Debian 12 contract image (tests/fixtures/arm64/make-image.sh): made on this
+ * x86_64 host from Debian's arm64 packages, with only dracut and a few tools run under
+ * qemu-user-static. Tagged by the hash of its recipe, like the others.
+ */
+export function arm64Image(): Promise<string> {
+  arm64 ??= (async () => {
+    const dir = path.join(REPO, "tests/fixtures/arm64");
+    const tag = `localhost/cniso-test-arm64:${(await hashDir(dir)).digest("hex").slice(0, 12)}`;
+    if ((await $`podman image exists ${tag}`.noThrow().code()) !== 0) {
+      await $`bash ${dir}/make-image.sh ${tag}`;
+    }
+    return tag;
+  })();
+  return arm64;
+}
+
 /** The payloads of tests/fixtures/payloads/: FROM scratch with Debian's static busybox. */
 export type PayloadName = "payload-a" | "payload-b";
 

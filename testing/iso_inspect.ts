@@ -42,7 +42,15 @@ async function sameBytes(a: string, b: string, what: string) {
   assert.ok(x.length === y.length && x.every((v, i) => v === y[i]), `${what}: bytes differ`);
 }
 
+/** The loaders' names on the ISO per architecture (written here again: the tests' own view). */
+const LOADERS = {
+  x86_64: { shim: "BOOTX64.EFI", mm: "mmx64.efi", grub: "grubx64.efi", suffix: "x64" },
+  aarch64: { shim: "BOOTAA64.EFI", mm: "mmaa64.efi", grub: "grubaa64.efi", suffix: "aa64" },
+} as const;
+
 export interface Expect {
+  /** The image's architecture (default x86_64): the EFI files' names. */
+  arch?: keyof typeof LOADERS;
   label: string;
   vendor: string;
   kernelVersion: string;
@@ -66,17 +74,18 @@ export async function inspectIso(iso: string, image: string, expect: Expect): Pr
     await withMountedImage(image, async (root) => {
       const kdir = `${root}/usr/lib/modules/${expect.kernelVersion}`;
       const vendorDir = `/boot/efi/EFI/${expect.vendor}`;
+      const loaders = LOADERS[expect.arch ?? "x86_64"];
       const efi = expect.efi ?? {
-        shim: `${vendorDir}/shimx64.efi`,
-        mm: `${vendorDir}/mmx64.efi`,
-        gcd: `${vendorDir}/gcdx64.efi`,
+        shim: `${vendorDir}/shim${loaders.suffix}.efi`,
+        mm: `${vendorDir}/mm${loaders.suffix}.efi`,
+        gcd: `${vendorDir}/gcd${loaders.suffix}.efi`,
       };
       const pairs: [string, string][] = [
         ["/images/pxeboot/vmlinuz", `${kdir}/vmlinuz`],
         ["/images/pxeboot/initrd.img", `${kdir}/initramfs.img`],
-        ["/EFI/BOOT/BOOTX64.EFI", `${root}${efi.shim}`],
-        ["/EFI/BOOT/mmx64.efi", `${root}${efi.mm}`],
-        ["/EFI/BOOT/grubx64.efi", `${root}${efi.gcd}`],
+        [`/EFI/BOOT/${loaders.shim}`, `${root}${efi.shim}`],
+        [`/EFI/BOOT/${loaders.mm}`, `${root}${efi.mm}`],
+        [`/EFI/BOOT/${loaders.grub}`, `${root}${efi.gcd}`],
         ...(expect.otherKernels ?? []).flatMap((v): [string, string][] => [
           [`/images/pxeboot/${v}/vmlinuz`, `${root}/usr/lib/modules/${v}/vmlinuz`],
           [`/images/pxeboot/${v}/initrd.img`, `${root}/usr/lib/modules/${v}/initramfs.img`],
