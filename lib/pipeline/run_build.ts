@@ -3,6 +3,7 @@
  * not say, the plan carried out with progress, then the ISO, a medium it may
  * not fit, and the payload's share.
  */
+import { ARCH_LAYOUTS } from "../iso/layout.ts";
 import { judgeMedium } from "./boot_prediction.ts";
 import { execute, progressSteps } from "./executor.ts";
 import type { Inspection } from "./inspect.ts";
@@ -71,6 +72,10 @@ export function buildNotes(ready: NonNullable<Inspection["ready"]>, date: Source
         (others.length ? `; also on the ISO: ${others.join(", ")}` : ""),
     ),
     ...contract.efiNotes.map(printable),
+    // Said where it differs from an x86_64 ISO: what the ISO can boot.
+    ...(ARCH_LAYOUTS[contract.arch].bios ? [] : [
+      `architecture ${contract.arch}: a UEFI-only ISO (${contract.arch} machines have no BIOS)`,
+    ]),
     `timestamps: ${date.from} (SOURCE_DATE_EPOCH=${date.epoch}, ${
       new Date(date.epoch * 1000).toISOString()
     })`,

@@ -56,7 +56,8 @@ Deno.test("aarch64 (root, podman): check reports the architecture, from the conf
 
 Deno.test("aarch64 (root, podman): the UEFI-only ISO, inspected by independent tools", async () => {
   const image = await arm64Image();
-  const { iso } = await arm64Iso();
+  const { iso, stderr } = await arm64Iso();
+  assert.match(stderr, /architecture aarch64: a UEFI-only ISO/);
   await inspectIso(iso, image, {
     arch: "aarch64",
     label: LABEL,
