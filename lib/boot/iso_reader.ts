@@ -97,7 +97,8 @@ export async function readGrubConfig(
 /** The ISO's architecture: whose removable-media loader (BOOTX64.EFI, BOOTAA64.EFI) it holds. */
 export async function isoArch(iso: string, xorriso: string): Promise<Arch> {
   for (const arch of ARCHES) {
-    if (await isoEntry(xorriso, iso, ARCH_LAYOUTS[arch].efi.shim)) return arch;
+    // Only a regular file counts: a link or a directory by that name loads nothing.
+    if ((await isoEntry(xorriso, iso, ARCH_LAYOUTS[arch].efi.shim))?.type === "-") return arch;
   }
   // No UEFI loader at all: only BIOS can boot it, and only x86 has BIOS.
   return "x86_64";

@@ -114,7 +114,8 @@ function machineArgs(s: QemuSetup): string[] {
     const accel = s.accel === "kvm"
       ? ["-accel", "kvm", "-cpu", s.cpu ?? "host"]
       : ["-accel", "tcg,thread=multi", "-cpu", s.cpu ?? AARCH64_TCG_CPU];
-    return ["-machine", "virt", ...accel];
+    // Under KVM the host's interrupt controller (many arm64 hosts have only GICv3).
+    return ["-machine", s.accel === "kvm" ? "virt,gic-version=host" : "virt", ...accel];
   }
   const machine = s.firmware === "uefi-secure"
     ? ["-machine", "q35,smm=on", "-global", "driver=cfi.pflash01,property=secure,value=on"]

@@ -91,7 +91,7 @@ function bootRequest(values: Values, positionals: string[]) {
     cpu: values.cpu,
     screenshot: values.screenshot,
     serialLog: values["serial-log"],
-    ovmfVars: ovmfVars(values["ovmf-vars"], values.firmware),
+    ovmfVars: ovmfVars(values["ovmf-vars"]),
   };
 }
 
@@ -121,6 +121,9 @@ function forArch(arch: Arch, asked: ReturnType<typeof bootRequest>) {
     );
   }
   const firmware: Firmware = asked.firmware ?? (uefiOnly ? "uefi" : "bios");
+  if (asked.ovmfVars !== undefined && firmware === "bios") {
+    throw new InputError("--ovmf-vars needs --firmware uefi or uefi-secure");
+  }
   return { firmware, accel: native ? asked.accel : "tcg" as const };
 }
 
@@ -136,12 +139,9 @@ function mediaOption(media: string | undefined, firmware: string | undefined): M
   return value;
 }
 
-/** --ovmf-vars: a readable regular file, and only with an OVMF firmware. */
-function ovmfVars(file: string | undefined, firmware: string | undefined): string | undefined {
+/** --ovmf-vars: a readable regular file (a UEFI firmware is checked once the ISO's is known). */
+function ovmfVars(file: string | undefined): string | undefined {
   if (file === undefined) return undefined;
-  if (firmware !== "uefi" && firmware !== "uefi-secure") {
-    throw new InputError("--ovmf-vars needs --firmware uefi or uefi-secure");
-  }
   let info: Deno.FileInfo;
   try {
     info = Deno.statSync(file);

@@ -83,7 +83,8 @@ export const BOOT_TEST_OPTIONS = {
     value: "bios|uefi|uefi-secure",
     help: [
       "SeaBIOS, OVMF, or OVMF with Secure Boot and",
-      "Microsoft's keys (default: bios)",
+      "Microsoft's keys (default: bios); an aarch64 ISO:",
+      "AAVMF, uefi or uefi-secure (default: uefi)",
     ],
   },
   "ovmf-vars": {
@@ -136,7 +137,8 @@ export const BOOT_TEST_OPTIONS = {
     value: "MODEL",
     help: [
       "QEMU CPU model (default: host under KVM, QEMU's default",
-      "under TCG; e.g. Nehalem for x86-64-v2 images)",
+      "under TCG, cortex-a72 for aarch64; e.g. Nehalem for",
+      "x86-64-v2 images)",
     ],
   },
   screenshot: {
@@ -197,8 +199,8 @@ export const BOOT_TEST: CommandSpec = {
   summary: "boot an ISO in QEMU (BIOS/UEFI/Secure Boot, CD/USB) and\nfollow it to the live system",
   synopsis: ["ISO [options]"],
   description: `Boots ISO headless in QEMU through the firmware and the ISO's own bootloader,
-adds console=ttyS0 to the default GRUB entry over the serial console, and
-follows the boot until the live system reaches its default target (or a login
+adds console=ttyS0 (aarch64: ttyAMA0) to the default GRUB entry over the serial
+console, and follows the boot until the live system reaches its default target (or a login
 prompt). Reports each phase with its time.`,
   options: BOOT_TEST_OPTIONS,
   notes: `Under uefi-secure the kernel must also report "Secure boot enabled". Each phase

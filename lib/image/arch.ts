@@ -41,7 +41,7 @@ export async function findArch(
     } else if (header.arch !== arch) {
       const detail = `${said[0]} says ${arch}, but kernel ${version} is ${header.arch} ` +
         `(${header.format})`;
-      f.bad(ITEM, where, detail, mismatchHint(declared?.source ?? ""));
+      f.bad(ITEM, where, detail, mismatchHint(declared?.source));
       return undefined;
     }
     said.push(`kernel ${version}: ${header.format}`);
@@ -79,7 +79,12 @@ function unsupported(): string {
     "(podman build --platform linux/amd64 or linux/arm64)";
 }
 
-function mismatchHint(source: string): string {
+/** Where the architecture said first came from: --arch, the config, or (undefined) a kernel. */
+function mismatchHint(source: string | undefined): string {
+  if (source === undefined) {
+    return "an ISO boots on one architecture: remove the other kernels from the image, or put " +
+      "only the default one on the ISO (--default-kernel-only)";
+  }
   return source.startsWith("--arch")
     ? "an ISO boots only on its kernel's architecture: leave --arch out, or give the kernel's"
     : "an ISO boots only on its kernel's architecture: build the image for it (podman build " +

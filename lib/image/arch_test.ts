@@ -102,3 +102,18 @@ Deno.test("architecture: an arm64 image with only x64 EFI files names the aa64 o
     /shim-aa64; Debian: shim-signed \(copy \/usr\/lib\/shim\/shimaa64\.efi\.signed\)/,
   );
 });
+
+Deno.test("architecture: two kernels of different architectures (no config): the kernels disagree", async () => {
+  const root = await treeOf(0xaa64, ARM, false);
+  const other = path.join(root, "usr/lib/modules/6.0.0-other");
+  await Deno.mkdir(other, { recursive: true });
+  await Deno.writeFile(path.join(other, "vmlinuz"), peHead(0x8664));
+  await Deno.writeTextFile(path.join(other, "initramfs.img"), "initramfs");
+  const r = await judge(root, {});
+  assert.equal(r.arch.severity, "error");
+  assert.match(
+    r.arch.detail,
+    /kernel 6\.1\.0-test: EFI-stub kernel says aarch64, but kernel 6\.0\.0-other is x86_64/,
+  );
+  assert.match(r.arch.hint!, /--default-kernel-only/);
+});

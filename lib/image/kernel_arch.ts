@@ -7,7 +7,7 @@
  *     header's offset at 0x3c, its machine type (0x8664 x86_64, 0xaa64 arm64);
  *   - an arm64 Image without the stub: "ARM\x64" at 0x38;
  *   - an x86 bzImage without it: "HdrS" at 0x202, 64-bit when xloadflags (0x236) says so;
- *   - Debian's arm64 vmlinuz is a gzip-compressed Image: its first bytes are unpacked.
+ *   - a gzip-compressed kernel (Ubuntu's arm64 vmlinuz): its first bytes are unpacked.
  */
 import { readAtMost } from "../read_at_most.ts";
 import { ARCH_LAYOUTS, ARCHES } from "../iso/layout.ts";
@@ -22,6 +22,12 @@ export interface KernelHeader {
 const HEAD_BYTES = 64 * 1024;
 /** The unpacked bytes looked at in a gzip-compressed kernel. */
 const UNPACKED_BYTES = 4096;
+/**
+ * The compressed bytes unpacked for them: deflate never grows data by more than a few bytes
+ * per block, so 4 KiB out need under 8 KiB in; and 8 KiB unpack to at most about 8 MiB,
+ * whatever a hostile image made of them (a gzip bomb).
+ */
+const GZIP_INPUT_BYTES = 8 * 1024;
 
 /** Machine types of other architectures, so a message can name them. */
 const OTHER_PE_MACHINES: Record<number, string> = {
@@ -34,7 +40,9 @@ const OTHER_PE_MACHINES: Record<number, string> = {
 export async function readKernelHeader(hostPath: string): Promise<KernelHeader> {
   const head = await readAtMost(hostPath, HEAD_BYTES);
   if (head[0] === 0x1f && head[1] === 0x8b) {
-    const inner = kernelHeader(await gunzipPrefix(head, UNPACKED_BYTES));
+    const inner = kernelHeader(
+      await gunzipPrefix(head.subarray(0, GZIP_INPUT_BYTES), UNPACKED_BYTES),
+    );
     return { ...inner, format: `gzip-compressed ${inner.format}` };
   }
   return kernelHeader(head);
@@ -56,6 +64,8 @@ export function kernelHeader(b: Uint8Array): KernelHeader {
   }
   if (ascii(0x38, "ARM\x64")) return { arch: "aarch64", format: "arm64 Image" };
   if (ascii(0x202, "HdrS") && b.length > 0x237) {
+    // xloadflags (its bit 0: a 64-bit kernel) exists from boot protocol 2.12 (Linux 3.8) on.
+    if (view.getUint16(0x206, true) < 0x020c) return { format: "bzImage of boot protocol < 2.12" };
     const is64 = (view.getUint16(0x236, true) & 1) === 1;
     return { arch: is64 ? "x86_64" : "i386", format: "bzImage" };
   }

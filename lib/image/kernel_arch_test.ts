@@ -9,9 +9,10 @@ function arm64Image() {
   return b;
 }
 
-function bzImage(is64: boolean) {
+function bzImage(is64: boolean, protocol = 0x020f) {
   const b = new Uint8Array(0x1000);
   b.set([0x48, 0x64, 0x72, 0x53], 0x202);
+  new DataView(b.buffer).setUint16(0x206, protocol, true);
   new DataView(b.buffer).setUint16(0x236, is64 ? 0x1 : 0, true);
   return b;
 }
@@ -35,6 +36,8 @@ Deno.test("kernel header: PE machine types, zboot, Image and bzImage", () => {
   assert.deepEqual(kernelHeader(arm64Image()), { arch: "aarch64", format: "arm64 Image" });
   assert.deepEqual(kernelHeader(bzImage(true)), { arch: "x86_64", format: "bzImage" });
   assert.equal(kernelHeader(bzImage(false)).arch, "i386");
+  // Before boot protocol 2.12 the bytes of xloadflags were something else: no verdict.
+  assert.equal(kernelHeader(bzImage(false, 0x020b)).arch, undefined);
 });
 
 Deno.test("kernel header: text, short files and a PE offset past the end say nothing", () => {
@@ -47,7 +50,7 @@ Deno.test("kernel header: text, short files and a PE offset past the end say not
   );
 });
 
-Deno.test("kernel header: a gzip-compressed arm64 Image (Debian's vmlinuz) is unpacked", async () => {
+Deno.test("kernel header: a gzip-compressed arm64 Image (Ubuntu's vmlinuz) is unpacked; a gzip bomb costs little", async () => {
   const dir = await Deno.makeTempDir({ prefix: "cniso-kernel-" });
   try {
     // Followed by incompressible bytes: only the stream's start is in the bytes read.
@@ -60,6 +63,12 @@ Deno.test("kernel header: a gzip-compressed arm64 Image (Debian's vmlinuz) is un
       arch: "aarch64",
       format: "gzip-compressed EFI-stub kernel",
     });
+    // A bomb (zeros, 1000:1): only its first 8 KiB are unpacked.
+    const bomb = await gzip(new Uint8Array(256 * 1024 * 1024));
+    await Deno.writeFile(`${dir}/bomb`, bomb);
+    const before = Deno.memoryUsage().rss;
+    assert.equal((await readKernelHeader(`${dir}/bomb`)).arch, undefined);
+    assert.ok(Deno.memoryUsage().rss - before < 64 * 1024 * 1024, "memory for a bomb");
     // Broken gzip: nothing recognised, no error.
     await Deno.writeFile(`${dir}/broken`, new Uint8Array([0x1f, 0x8b, 8, 0, 1, 2, 3]));
     assert.equal((await readKernelHeader(`${dir}/broken`)).arch, undefined);

@@ -12,25 +12,39 @@ export function grubQuote(word: string): string {
   return `'${word.replaceAll("'", `'\\''`)}'`;
 }
 
+const SERIAL_TERMINAL = [
+  "# The menu on the screen and on the first serial port, for headless machines.",
+  "serial --unit=0 --speed=115200",
+  "terminal_input console serial",
+  "terminal_output console serial",
+  "",
+];
+
+/** arm64 has no com0: the firmware's console is the serial one on servers and VMs (SPCR). */
+const FIRMWARE_CONSOLE = [
+  "# The menu on the firmware's console, which is the serial one on headless machines.",
+  "",
+];
+
 export interface GrubConfigInput {
   menu: Menu;
   label: string;
   /** Where the menu came from, for the header comment (e.g. the iso.yaml path). */
   source: string;
+  /** GRUB drives the PC serial port (com0) too (default); not on arm64 (layout.ts comPort). */
+  serial?: boolean;
 }
 
-export function renderGrubConfig({ menu, label, source }: GrubConfigInput): string {
+export function renderGrubConfig(
+  { menu, label, source, serial = true }: GrubConfigInput,
+): string {
   const lines = [
     `# GRUB configuration written by cniso from ${oneLine(source)}.`,
     `# The same file is at ${GRUB_CONFIGS.efi}, ${GRUB_CONFIGS.grub2} and ${GRUB_CONFIGS.grub}.`,
     `set default=${menu.defaultIndex}`,
     `set timeout=${menu.timeout}`,
     "",
-    "# The menu on the screen and on the first serial port, for headless machines.",
-    "serial --unit=0 --speed=115200",
-    "terminal_input console serial",
-    "terminal_output console serial",
-    "",
+    ...(serial ? SERIAL_TERMINAL : FIRMWARE_CONSOLE),
     "# Boot files are on the medium that carries this label.",
     `search --no-floppy --set=root --label ${grubQuote(label)}`,
     "",

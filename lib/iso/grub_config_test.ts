@@ -98,6 +98,14 @@ grub2:
   const [decoded] = await decode([cfg]);
   assert.deepEqual(decoded.entries, expectedWords(menu));
   assert.deepEqual(decoded.others, []);
+  // arm64 (no com0): the same config without GRUB's own serial terminal, and still valid.
+  const arm = renderGrubConfig({ menu, label: "Test-1", source: "iso.yaml", serial: false });
+  assert.doesNotMatch(arm, /^(serial|terminal_input|terminal_output) /m);
+  assert.equal(
+    arm.split("\n").filter((l) => !l.startsWith("#")).join("\n"),
+    cfg.split("\n").filter((l) => !/^(#|serial |terminal_)/.test(l)).join("\n"),
+  );
+  assert.deepEqual(await grubScriptCheck([arm]), []);
 });
 
 Deno.test("grub: the generated default entry", async () => {

@@ -66,6 +66,8 @@ export interface ArchLayout {
   efi: { shim: string; mm: string; grub: string };
   /** The serial console of the machine boot-test emulates. */
   console: string;
+  /** A PC serial port (com0) that GRUB drives itself; elsewhere the firmware's console serves. */
+  comPort: boolean;
 }
 
 export const ARCH_LAYOUTS: Record<Arch, ArchLayout> = {
@@ -80,6 +82,7 @@ export const ARCH_LAYOUTS: Record<Arch, ArchLayout> = {
       grub: `${EFI_BOOT_DIR}/grubx64.efi`,
     },
     console: "ttyS0",
+    comPort: true,
   },
   aarch64: {
     oci: "arm64",
@@ -92,6 +95,7 @@ export const ARCH_LAYOUTS: Record<Arch, ArchLayout> = {
       grub: `${EFI_BOOT_DIR}/grubaa64.efi`,
     },
     console: "ttyAMA0",
+    comPort: false,
   },
 };
 

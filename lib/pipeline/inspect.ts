@@ -14,6 +14,7 @@ import {
 import { CnisoError, InputError } from "../errors.ts";
 import { erofsSupport } from "../image/erofs_support.ts";
 import { renderGrubConfig } from "../iso/grub_config.ts";
+import { ARCH_LAYOUTS } from "../iso/layout.ts";
 import { renderLoopbackConfig } from "../iso/loopback_config.ts";
 import type { ImageRoot } from "../image/image_root.ts";
 import { type ParsedIsoConfig, parseIsoConfig } from "../iso/iso_config.ts";
@@ -111,6 +112,7 @@ export async function inspect(
       menu,
       label,
       source: contract.isoYaml?.imagePath ?? "the generated default entry",
+      serial: ARCH_LAYOUTS[contract.arch].comPort,
     });
     findings.push({
       item: "menu",
