@@ -1,5 +1,5 @@
 /**
- * boot-test's run: checks the ISO, reads its GRUB config, then boots it in
+ * boot-test's run: reads the checked ISO's GRUB config, then boots it in
  * QEMU. Under `--accel auto` it tries KVM first and falls back to TCG when KVM
  * makes no progress in any phase (or QEMU stops): /dev/kvm that exists but
  * hangs guests is common on the machines this runs on. The first QEMU is
@@ -12,13 +12,14 @@ import { osGuard } from "../errors.ts";
 import { KVM_WINDOWS, tcgWindows } from "./stall_windows.ts";
 import type { PhaseName } from "./console_text.ts";
 import { consoleArgs, editorKeys } from "./grub_editor.ts";
-import { checkIso, readGrubConfig } from "./iso_reader.ts";
+import { readGrubConfig } from "./iso_reader.ts";
 import { type Arch, LOOPBACK_CONFIG } from "../iso/layout.ts";
 import { makeMultibootStick } from "./multiboot_stick.ts";
 import { type Accel, type Firmware, type Media, SANDBOX } from "./qemu_args.ts";
 import { runSession } from "./qemu_session.ts";
 
 export interface BootOptions {
+  /** The ISO, already checked (iso_reader.ts checkIso) when its architecture was read. */
   iso: string;
   /** The ISO's architecture (iso_reader.ts isoArch): the emulator in `qemu` is its. */
   arch: Arch;
@@ -60,7 +61,6 @@ export async function bootIso(
   cleanup: Cleanup,
   signal: AbortSignal,
 ): Promise<BootResult> {
-  await checkIso(options.iso);
   // As a file on a multiboot stick, GRUB shows the ISO's loopback.cfg (multiboot_stick.ts).
   const asFile = options.media === "file";
   const grubCfg = await readGrubConfig(

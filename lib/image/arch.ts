@@ -62,7 +62,8 @@ export async function findArch(
 /** --arch, else the config's; null when the config names one cniso does not build for. */
 function declaredArch(options: ArchOptions, f: Findings) {
   if (options.arch) {
-    const config = options.configArch ? `, the image's config says ${options.configArch}` : "";
+    // The config it overrides is named beside it: "--arch (over the image's config: amd64)".
+    const config = options.configArch ? ` (over the image's config: ${options.configArch})` : "";
     return { arch: options.arch, source: `--arch${config}` };
   }
   if (options.configArch === undefined || options.configArch === "") return undefined;

@@ -65,7 +65,7 @@ Deno.test("architecture: --arch overrides a wrong config, and is itself checked 
     arch: "aarch64",
   });
   assert.equal(fixed.contract?.arch, "aarch64");
-  assert.match(fixed.arch.detail, /--arch, the image's config says amd64/);
+  assert.match(fixed.arch.detail, /--arch \(over the image's config: amd64\)/);
   const wrong = await judge(await treeOf(0xaa64, ARM, false), { arch: "x86_64" });
   assert.equal(wrong.arch.severity, "error");
   assert.match(wrong.arch.hint!, /leave --arch out/);
